@@ -1,0 +1,1 @@
+//! The mimecast-bot command language (see issue #3).
