@@ -22,6 +22,18 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
         .ok()
 }
 
+/// Refuses a range whose start lies after its end, saying which is which.
+pub fn check_order(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Result<(), String> {
+    match (start, end) {
+        (Some(start), Some(end)) if start > end => Err(format!(
+            "the start {} is after the end {}",
+            format(start),
+            format(end)
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +57,28 @@ mod tests {
             assert_eq!(parse(text), Some(want), "{text}");
         }
         assert_eq!(parse("yesterday"), None);
+    }
+}
+
+/// Serde helpers for dates inside Mimecast answers.
+///
+/// An unreadable date in one row must not make a whole page unreadable, so these yield `None`
+/// for text that is not a date; the raw text is never needed downstream.
+pub mod lenient {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Deserializes an optional Mimecast date, `None` when absent, null or unreadable.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        Ok(text.as_deref().and_then(super::parse))
+    }
+
+    /// Serializes in Mimecast's own form, so JSON output matches the wire.
+    pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => s.serialize_str(&super::format(*at)),
+            None => s.serialize_none(),
+        }
     }
 }
