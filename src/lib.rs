@@ -1,1 +1,8 @@
+//! mimecast-bot: a chat-ops bot for investigating and containing email threats on Mimecast
+//! from Discord, Slack or a terminal.
+//!
+//! Data flows one way: an adapter parses a command, the engine calls [`mimecast`], the result is
+//! rendered for the adapter's platform.
+
 pub mod mimecast;
+pub mod secret;
