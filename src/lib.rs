@@ -5,4 +5,5 @@
 //! rendered for the adapter's platform.
 
 pub mod mimecast;
+pub mod sandbox;
 pub mod secret;

@@ -7,7 +7,7 @@
 //! use mimecast_bot::mimecast::{ClientConfig, HeldQuery, MimecastClient};
 //!
 //! let client = MimecastClient::new(ClientConfig::from_env()?)?;
-//! let mut held = client.rows(HeldQuery { admin: true, ..Default::default() }, 100);
+//! let mut held = Box::pin(client.rows(HeldQuery { admin: true, ..Default::default() }, 100));
 //! while let Some(message) = held.try_next().await? {
 //!     println!("{} {}", message.sender(), message.subject);
 //! }

@@ -1,0 +1,544 @@
+//! Every endpoint through the real client against the sandbox, in both authentication modes.
+
+mod common;
+
+use chrono::{Duration as Days, Utc};
+use common::{MODES, Mode, client, sandbox, sandbox_scaled, served};
+use futures_util::TryStreamExt;
+use mimecast_bot::mimecast::{
+    ArchiveSearch, AttachmentLogQuery, AttachmentResult, HeldQuery, ImpersonationLogQuery,
+    MessageSearch, MimecastError, RejectHeld, RejectReason, Route, UrlLogQuery, UrlScanResult,
+    Window,
+};
+use mimecast_bot::sandbox::{AuthKind, SandboxConfig};
+
+/// The TTP logs default to "since the start of today"; tests ask for the whole 30 days.
+fn month() -> Window {
+    Window {
+        from: Some(Utc::now() - Days::days(31)),
+        ..Default::default()
+    }
+}
+
+fn auth_kind(mode: Mode) -> AuthKind {
+    match mode {
+        Mode::OAuth2 => AuthKind::Bearer,
+        Mode::Hmac => AuthKind::Hmac,
+    }
+}
+
+#[tokio::test]
+async fn held_queue_lists_admin_and_user_scopes_in_both_modes() {
+    for mode in MODES {
+        let sb = sandbox_scaled(500).await;
+        let mimecast = client(&sb, mode);
+        let admin: Vec<_> = mimecast
+            .rows(
+                HeldQuery {
+                    admin: true,
+                    ..Default::default()
+                },
+                10,
+            )
+            .try_collect()
+            .await
+            .expect("admin held list");
+        let own: Vec<_> = mimecast
+            .rows(HeldQuery::default(), 10)
+            .try_collect()
+            .await
+            .expect("user held list");
+        assert!(admin.len() >= 25, "{mode:?}: {} held", admin.len());
+        assert!(!own.is_empty() && own.len() < admin.len(), "{mode:?}");
+        for message in &admin {
+            assert!(!message.id.is_empty() && !message.sender().is_empty());
+            assert!(!message.recipient().is_empty() && message.date_received.is_some());
+            let age = Utc::now() - message.date_received.expect("date");
+            assert!(
+                age <= Days::days(14) + Days::minutes(1),
+                "held longer than 14 days"
+            );
+        }
+        let calls = served(&sb, "/api/gateway/get-hold-message-list");
+        assert!(calls.len() >= 2);
+        assert!(
+            calls
+                .iter()
+                .all(|r| r.auth == auth_kind(mode) && r.status == 200)
+        );
+        assert_eq!(calls[0].body["data"][0]["admin"], serde_json::json!(true));
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn release_removes_from_queue_and_a_second_release_fails() {
+    for mode in MODES {
+        let sb = sandbox_scaled(500).await;
+        let mimecast = client(&sb, mode);
+        let admin = HeldQuery {
+            admin: true,
+            ..Default::default()
+        };
+        let before: Vec<_> = mimecast
+            .rows(admin.clone(), 100)
+            .try_collect()
+            .await
+            .expect("list");
+        let target = before[0].id.clone();
+
+        let receipt = mimecast.release_held(&target).await.expect("released");
+        assert_eq!(receipt.ids, vec![target.clone()]);
+        assert!(!receipt.request_id.is_empty());
+
+        let after: Vec<_> = mimecast.rows(admin, 100).try_collect().await.expect("list");
+        assert_eq!(after.len(), before.len() - 1, "{mode:?}");
+        assert!(after.iter().all(|m| m.id != target));
+
+        let again = mimecast
+            .release_held(&target)
+            .await
+            .expect_err("already released");
+        assert!(matches!(again, MimecastError::Api { .. }), "{again:?}");
+        assert_eq!(served(&sb, "/api/gateway/hold-release").len(), 2);
+        let sent = &served(&sb, "/api/gateway/hold-release")[0];
+        assert_eq!(sent.body, serde_json::json!({"data": [{"id": target}]}));
+        assert_eq!(sent.auth, auth_kind(mode));
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn reject_sends_reason_type_notify_and_message() {
+    for mode in MODES {
+        let sb = sandbox_scaled(500).await;
+        let mimecast = client(&sb, mode);
+        let admin = HeldQuery {
+            admin: true,
+            ..Default::default()
+        };
+        let held: Vec<_> = mimecast
+            .rows(admin.clone(), 100)
+            .try_collect()
+            .await
+            .expect("list");
+        let ids = vec![held[0].id.clone(), held[1].id.clone()];
+        let request = RejectHeld {
+            ids: ids.clone(),
+            message: Some("Blocked by the security team".into()),
+            reason_type: Some(RejectReason::AgainstEmailPolicies),
+            notify: true,
+        };
+        let receipt = mimecast.reject_held(&request).await.expect("rejected");
+        assert_eq!(receipt.ids, ids);
+        let sent = &served(&sb, "/api/gateway/hold-reject")[0];
+        assert_eq!(
+            sent.body["data"][0],
+            serde_json::json!({"ids": ids, "message": "Blocked by the security team",
+                               "reasonType": "MESSAGE GOES AGAINST EMAIL POLICIES", "notify": true})
+        );
+        let after: Vec<_> = mimecast.rows(admin, 100).try_collect().await.expect("list");
+        assert_eq!(after.len(), held.len() - 2);
+        let again = mimecast
+            .reject_held(&request)
+            .await
+            .expect_err("already gone");
+        assert!(matches!(again, MimecastError::Api { .. }), "{again:?}");
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn message_search_honours_sender_filter_and_dates() {
+    for mode in MODES {
+        let sb = sandbox_scaled(500).await;
+        let mimecast = client(&sb, mode);
+        // Find a real sender first through a broad search on the org's domain.
+        let broad: Vec<_> = mimecast
+            .rows(
+                MessageSearch {
+                    to: Some("example-corp.com".into()),
+                    ..Default::default()
+                },
+                100,
+            )
+            .try_collect()
+            .await
+            .expect("search by recipient domain");
+        assert!(!broad.is_empty(), "{mode:?}");
+        assert!(broad.iter().all(|m| m.to.iter().any(|t| {
+            t.email_address
+                .to_ascii_lowercase()
+                .ends_with("example-corp.com")
+        })));
+        let sender = broad[0]
+            .from_env
+            .as_ref()
+            .expect("envelope sender")
+            .email_address
+            .clone();
+
+        let by_sender: Vec<_> = mimecast
+            .rows(
+                MessageSearch {
+                    from: Some(sender.clone()),
+                    ..Default::default()
+                },
+                50,
+            )
+            .try_collect()
+            .await
+            .expect("search by sender");
+        assert!(!by_sender.is_empty());
+        for m in &by_sender {
+            let env = m
+                .from_env
+                .as_ref()
+                .map(|f| f.email_address.to_ascii_lowercase());
+            let hdr = m
+                .from_hdr
+                .as_ref()
+                .map(|f| f.email_address.to_ascii_lowercase());
+            let want = sender.to_ascii_lowercase();
+            assert!(
+                env.as_deref() == Some(&want) || hdr.as_deref() == Some(&want),
+                "{m:?}"
+            );
+        }
+
+        let start = Utc::now() - Days::days(3);
+        let recent: Vec<_> = mimecast
+            .rows(
+                MessageSearch {
+                    to: Some("example-corp.com".into()),
+                    start: Some(start),
+                    ..Default::default()
+                },
+                100,
+            )
+            .try_collect()
+            .await
+            .expect("recent");
+        assert!(recent.len() < broad.len());
+        assert!(
+            recent
+                .iter()
+                .all(|m| m.received.is_some_and(|r| r >= start - Days::seconds(1)))
+        );
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn url_logs_honour_scan_result_route_and_window() {
+    for mode in MODES {
+        let sb = sandbox_scaled(2000).await;
+        let mimecast = client(&sb, mode);
+        let all: Vec<_> = mimecast
+            .rows(
+                UrlLogQuery {
+                    window: month(),
+                    ..Default::default()
+                },
+                500,
+            )
+            .try_collect()
+            .await
+            .expect("all url logs");
+        let malicious: Vec<_> = mimecast
+            .rows(
+                UrlLogQuery {
+                    scan_result: UrlScanResult::Malicious,
+                    window: month(),
+                    ..Default::default()
+                },
+                500,
+            )
+            .try_collect()
+            .await
+            .expect("malicious");
+        let clean: Vec<_> = mimecast
+            .rows(
+                UrlLogQuery {
+                    scan_result: UrlScanResult::Clean,
+                    window: month(),
+                    ..Default::default()
+                },
+                500,
+            )
+            .try_collect()
+            .await
+            .expect("clean");
+        assert_eq!(all.len(), 2000, "{mode:?}");
+        assert!(!malicious.is_empty() && !clean.is_empty());
+        assert_eq!(malicious.len() + clean.len(), all.len());
+        assert!(malicious.iter().all(|r| r.scan_result == "malicious"));
+        assert_eq!(
+            malicious.len(),
+            all.iter().filter(|r| r.scan_result == "malicious").count()
+        );
+
+        let inbound: Vec<_> = mimecast
+            .rows(
+                UrlLogQuery {
+                    route: Route::Inbound,
+                    window: month(),
+                    ..Default::default()
+                },
+                500,
+            )
+            .try_collect()
+            .await
+            .expect("inbound");
+        assert_eq!(
+            inbound.len(),
+            all.iter().filter(|r| r.route == "inbound").count()
+        );
+
+        let from = Utc::now() - Days::days(7);
+        let week: Vec<_> = mimecast
+            .rows(
+                UrlLogQuery {
+                    window: Window {
+                        from: Some(from),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+                500,
+            )
+            .try_collect()
+            .await
+            .expect("last week");
+        assert_eq!(
+            week.len(),
+            all.iter()
+                .filter(|r| r.date.is_some_and(|d| d >= from))
+                .count()
+        );
+        assert!(week.len() < all.len() && !week.is_empty());
+        // Newest first by default.
+        assert!(week.windows(2).all(|w| w[0].date >= w[1].date));
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn attachment_and_impersonation_logs_in_both_modes() {
+    for mode in MODES {
+        let sb = sandbox_scaled(1000).await;
+        let mimecast = client(&sb, mode);
+        let all: Vec<_> = mimecast
+            .rows(
+                AttachmentLogQuery {
+                    window: month(),
+                    ..Default::default()
+                },
+                250,
+            )
+            .try_collect()
+            .await
+            .expect("all");
+        let malicious: Vec<_> = mimecast
+            .rows(
+                AttachmentLogQuery {
+                    result: AttachmentResult::Malicious,
+                    window: month(),
+                    ..Default::default()
+                },
+                250,
+            )
+            .try_collect()
+            .await
+            .expect("malicious");
+        assert_eq!(all.len(), 1000);
+        assert_eq!(
+            malicious.len(),
+            all.iter().filter(|r| r.result == "malicious").count()
+        );
+        assert!(!malicious.is_empty());
+        assert!(
+            all.iter()
+                .all(|r| !r.file_name.is_empty() && r.date.is_some())
+        );
+
+        let imp: Vec<_> = mimecast
+            .rows(
+                ImpersonationLogQuery {
+                    window: month(),
+                    ..Default::default()
+                },
+                250,
+            )
+            .try_collect()
+            .await
+            .expect("imp");
+        assert_eq!(imp.len(), 1000);
+        let held = ImpersonationLogQuery {
+            actions: vec!["hold".into()],
+            window: month(),
+            ..Default::default()
+        };
+        let held_rows: Vec<_> = mimecast.rows(held, 250).try_collect().await.expect("hold");
+        assert_eq!(
+            held_rows.len(),
+            imp.iter().filter(|r| r.action == "hold").count()
+        );
+        assert!(!held_rows.is_empty());
+        let tagged = ImpersonationLogQuery {
+            tagged_malicious: Some(true),
+            window: month(),
+            ..Default::default()
+        };
+        let tagged_rows: Vec<_> = mimecast
+            .rows(tagged, 250)
+            .try_collect()
+            .await
+            .expect("tagged");
+        assert_eq!(
+            tagged_rows.len(),
+            imp.iter().filter(|r| r.tagged_malicious).count()
+        );
+        assert!(
+            imp.iter()
+                .all(|r| !r.identifiers.is_empty() && r.event_time.is_some())
+        );
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn archive_search_finds_by_text_and_escapes_hostile_input() {
+    for mode in MODES {
+        let sb = sandbox_scaled(500).await;
+        let mimecast = client(&sb, mode);
+        let invoices: Vec<_> = mimecast
+            .rows(
+                ArchiveSearch {
+                    text: "invoice".into(),
+                    ..Default::default()
+                },
+                100,
+            )
+            .try_collect()
+            .await
+            .expect("archive search");
+        assert!(!invoices.is_empty(), "{mode:?}");
+        assert!(invoices.iter().all(|i| {
+            let hay =
+                format!("{} {} {}", i.subject, i.displayfromaddress, i.displayto).to_lowercase();
+            hay.contains("invoice")
+        }));
+
+        let hostile = ArchiveSearch {
+            text: "</text><date select=\"today\"/><text>".into(),
+            ..Default::default()
+        };
+        let answer: Vec<_> = mimecast
+            .rows(hostile, 100)
+            .try_collect()
+            .await
+            .expect("escaped query");
+        assert!(answer.is_empty());
+        let sent = served(&sb, "/api/archive/search").pop().expect("recorded");
+        let xml = sent.body["data"][0]["query"]
+            .as_str()
+            .expect("query string")
+            .to_owned();
+        assert!(xml.contains("&lt;/text&gt;"), "{xml}");
+
+        let windowed: Vec<_> = mimecast
+            .rows(
+                ArchiveSearch {
+                    text: "invoice".into(),
+                    start: Some(Utc::now() - Days::days(5)),
+                    end: Some(Utc::now()),
+                    ..Default::default()
+                },
+                100,
+            )
+            .try_collect()
+            .await
+            .expect("window");
+        assert!(windowed.len() < invoices.len());
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn decode_url_round_trips_a_rewritten_link() {
+    for mode in MODES {
+        let sb = sandbox_scaled(500).await;
+        let mimecast = client(&sb, mode);
+        let logs: Vec<_> = mimecast
+            .rows(
+                UrlLogQuery {
+                    window: month(),
+                    ..Default::default()
+                },
+                500,
+            )
+            .try_collect()
+            .await
+            .expect("logs");
+        let rewritten = logs
+            .iter()
+            .find(|r| r.url.contains("mimecast.com/s/"))
+            .expect("the sandbox issues rewritten links")
+            .url
+            .clone();
+        let original = mimecast.decode_url(&rewritten).await.expect("decoded");
+        assert!(original.starts_with("http") && !original.contains("mimecast.com/s/"));
+        let bad = mimecast
+            .decode_url("https://example.com/not-rewritten")
+            .await;
+        assert!(matches!(bad, Err(MimecastError::Api { .. })), "{bad:?}");
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn pages_through_thousands_of_rows_one_page_at_a_time() {
+    let sb = sandbox(SandboxConfig {
+        scale: 12_000,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mimecast = client(&sb, Mode::OAuth2);
+    let mut pages = Box::pin(mimecast.pages(
+        UrlLogQuery {
+            window: month(),
+            ..Default::default()
+        },
+        100,
+    ));
+    let mut rows = 0usize;
+    let mut page_count = 0usize;
+    let mut largest_page = 0usize;
+    let mut seen_first = std::collections::HashSet::new();
+    while let Some(page) = pages.try_next().await.expect("page") {
+        page_count += 1;
+        largest_page = largest_page.max(page.rows.len());
+        rows += page.rows.len();
+        let first = page.rows.first().map(|r| (r.date, r.url.clone()));
+        assert!(seen_first.insert(first), "a page repeated");
+        assert!(page_count <= 200, "paging did not stop");
+    }
+    assert_eq!(rows, 12_000);
+    assert_eq!(page_count, 120);
+    assert_eq!(largest_page, 100);
+    // Every follow-up request carried the previous page's token.
+    let calls = served(&sb, "/api/ttp/url/get-logs");
+    assert_eq!(calls.len(), 120);
+    assert!(
+        calls[0].body["meta"]["pagination"]
+            .get("pageToken")
+            .is_none()
+    );
+    assert!(
+        calls[1..]
+            .iter()
+            .all(|c| c.body["meta"]["pagination"]["pageToken"].is_string())
+    );
+    sb.shutdown().await;
+}
