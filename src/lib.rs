@@ -4,6 +4,11 @@
 //! Data flows one way: an adapter parses a command, the engine calls [`mimecast`], the result is
 //! rendered for the adapter's platform.
 
+pub mod cli;
+pub mod console;
+pub mod engine;
 pub mod mimecast;
+pub mod render;
 pub mod sandbox;
 pub mod secret;
+pub mod summaries;

@@ -5,25 +5,43 @@ use mimecast_bot::sandbox::cli::SandboxArgs;
 
 /// Chat-ops bot for investigating and containing email threats on Mimecast.
 #[derive(Debug, Parser)]
-#[command(name = "mimecast-bot", version, about)]
+#[command(
+    name = "mimecast-bot",
+    version,
+    about,
+    after_help = "Mimecast commands run one-shot, e.g.:\n  mimecast-bot messages held --admin\n  mimecast-bot ttp urls --start 2024-01-01 --result malicious\n  mimecast-bot help            lists every Mimecast command"
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Process,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum Process {
+    /// Try the bot: a local Mimecast sandbox and a console on it (no credentials needed).
+    Demo,
+    /// A console against the Mimecast configured in the environment.
+    Console,
     /// Run a local Mimecast API stand-in (no credentials or internet needed).
     Sandbox(SandboxArgs),
+    /// A Mimecast command, run once: messages, ttp, archive, url, summary, help.
+    #[command(external_subcommand)]
+    Mimecast(Vec<String>),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Sandbox(args) => mimecast_bot::sandbox::cli::run(args).await,
+        Process::Demo => mimecast_bot::console::demo::run().await,
+        Process::Console => mimecast_bot::console::run_configured().await,
+        Process::Sandbox(args) => mimecast_bot::sandbox::cli::run(args).await,
+        Process::Mimecast(args) => mimecast_bot::cli::run(&args).await,
     }
 }

@@ -24,6 +24,9 @@ pub struct Invocation {
     /// `--yes` (release/reject only): skip the one-shot CLI's confirmation. Chat adapters ignore
     /// it: in chat, release and reject always go through approval.
     pub yes: bool,
+    /// `--page TOKEN` (listing commands, one-shot CLI): the page the previous answer pointed to.
+    /// Chat adapters keep page tokens server-side behind a Next button instead.
+    pub page: Option<String>,
 }
 
 impl Invocation {
@@ -36,6 +39,9 @@ impl Invocation {
         }
         if self.yes {
             args.push("--yes".into());
+        }
+        if let Some(page) = &self.page {
+            args.push(format!("--page={page}"));
         }
         args
     }

@@ -77,6 +77,7 @@ fn help(topic: Option<String>) -> Invocation {
         command: Command::Help(Help { topic }),
         output: OutputFormat::default(),
         yes: false,
+        page: None,
     }
 }
 
@@ -471,6 +472,7 @@ pub(crate) fn build(
             .choice("output", OutputFormat::from_value)
             .unwrap_or_default(),
         yes: values.flag("yes"),
+        page: values.text("page"),
     })
 }
 

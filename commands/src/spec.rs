@@ -214,6 +214,17 @@ const YES: OptionSpec = OptionSpec {
     discord: false,
 };
 
+/// `--page`, on the listing commands (one-shot CLI; chat uses a Next button instead).
+const PAGE: OptionSpec = OptionSpec {
+    name: "page",
+    kind: ValueKind::Text,
+    about: "Page token printed by the previous page",
+    required: false,
+    default: None,
+    example: "TOKEN",
+    discord: false,
+};
+
 /// `--id` of release and reject.
 const ID: OptionSpec = OptionSpec {
     name: "id",
@@ -308,6 +319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             START,
             END,
             OUTPUT,
+            PAGE,
         ],
         positional: None,
         one_of: &["from", "to", "subject"],
@@ -334,6 +346,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             START,
             END,
             OUTPUT,
+            PAGE,
         ],
         positional: None,
         one_of: &[],
@@ -427,6 +440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 "malicious",
             ),
             OUTPUT,
+            PAGE,
         ],
         positional: None,
         one_of: &[],
@@ -455,6 +469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 "malicious",
             ),
             OUTPUT,
+            PAGE,
         ],
         positional: None,
         one_of: &[],
@@ -481,6 +496,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 "blocked",
             ),
             OUTPUT,
+            PAGE,
         ],
         positional: None,
         one_of: &[],
@@ -509,6 +525,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             START,
             END,
             OUTPUT,
+            PAGE,
         ],
         positional: None,
         one_of: &[],

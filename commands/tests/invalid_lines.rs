@@ -70,7 +70,7 @@ const INVALID: &[(&str, &str)] = &[
     ),
     (
         "ttp urls --zzzz 1",
-        "unknown option --zzzz for ttp urls; use one of: --start, --end, --route, --result, --output",
+        "unknown option --zzzz for ttp urls; use one of: --start, --end, --route, --result, --output, --page",
     ),
     (
         "messages held -admin",
@@ -78,11 +78,11 @@ const INVALID: &[(&str, &str)] = &[
     ),
     (
         "messages held -x",
-        "unknown option -x for messages held; use one of: --admin, --start, --end, --output",
+        "unknown option -x for messages held; use one of: --admin, --start, --end, --output, --page",
     ),
     (
         "ttp impersonation --action blocked --yes",
-        "unknown option --yes for ttp impersonation; use one of: --start, --end, --action, --output",
+        "unknown option --yes for ttp impersonation; use one of: --start, --end, --action, --output, --page",
     ),
     (
         "messages held --start",

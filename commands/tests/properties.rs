@@ -239,14 +239,23 @@ fn command() -> impl Strategy<Value = Command> {
 }
 
 fn invocation() -> impl Strategy<Value = Invocation> {
-    (command(), pick(OutputFormat::ALL), any::<bool>()).prop_map(|(command, output, yes)| {
-        let yes = yes && command.changes_mail();
-        Invocation {
-            command,
-            output,
-            yes,
-        }
-    })
+    (
+        command(),
+        pick(OutputFormat::ALL),
+        any::<bool>(),
+        prop::option::of("[A-Za-z0-9_=+/-]{1,60}"),
+    )
+        .prop_map(|(command, output, yes, page)| {
+            let yes = yes && command.changes_mail();
+            // Only the listing commands (those with a date range) take --page.
+            let page = page.filter(|_| command.range().is_some());
+            Invocation {
+                command,
+                output,
+                yes,
+                page,
+            }
+        })
 }
 
 /// An accepted invocation's canonical forms all give it back.
@@ -264,6 +273,7 @@ fn assert_canonical(invocation: &Invocation) -> Result<(), TestCaseError> {
     let discord = from_discord(&invocation.to_discord());
     let without_yes = Invocation {
         yes: false,
+        page: None,
         ..invocation.clone()
     };
     prop_assert_eq!(

@@ -163,6 +163,7 @@ fn more_lines() -> Vec<(&'static str, Invocation)> {
             "release --id=MSG123 --yes",
             Invocation {
                 yes: true,
+                page: None,
                 ..text(release("MSG123", None))
             },
         ),
@@ -193,6 +194,7 @@ fn more_lines() -> Vec<(&'static str, Invocation)> {
             "messages reject --id MSG1 --reason-type Reviewer-Disapproves --yes",
             Invocation {
                 yes: true,
+                page: None,
                 ..text(reject(
                     "MSG1",
                     Some(RejectReason::ReviewerDisapproves),

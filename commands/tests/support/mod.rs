@@ -35,6 +35,7 @@ pub fn text(command: Command) -> Invocation {
         command,
         output: OutputFormat::Text,
         yes: false,
+        page: None,
     }
 }
 
@@ -44,6 +45,7 @@ pub fn json(command: Command) -> Invocation {
         command,
         output: OutputFormat::Json,
         yes: false,
+        page: None,
     }
 }
 
