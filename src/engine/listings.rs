@@ -50,6 +50,16 @@ fn window_note(
 }
 
 impl Listings<'_> {
+    /// A TTP log window. The end is always sent (now, when not given), so the window the
+    /// reply's footer states is the one Mimecast searched.
+    fn window(&self, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> mimecast::Window {
+        mimecast::Window {
+            from: start,
+            to: Some(end.unwrap_or(self.now)),
+            oldest_first: false,
+        }
+    }
+
     async fn page<L: Listing>(
         &self,
         listing: &L,
@@ -210,11 +220,7 @@ impl Listings<'_> {
     ) -> Result<Reply, EngineError> {
         let (start, end) = c.range.resolve(self.now);
         let query = mimecast::UrlLogQuery {
-            window: mimecast::Window {
-                from: start,
-                to: end,
-                oldest_first: false,
-            },
+            window: self.window(start, end),
             route: match c.route {
                 cmd::Route::Inbound => mimecast::Route::Inbound,
                 cmd::Route::Outbound => mimecast::Route::Outbound,
@@ -269,11 +275,7 @@ impl Listings<'_> {
     ) -> Result<Reply, EngineError> {
         let (start, end) = c.range.resolve(self.now);
         let query = mimecast::AttachmentLogQuery {
-            window: mimecast::Window {
-                from: start,
-                to: end,
-                oldest_first: false,
-            },
+            window: self.window(start, end),
             route: mimecast::Route::All,
             result: match c.result {
                 cmd::AttachmentResult::Safe => mimecast::AttachmentResult::Safe,
@@ -325,11 +327,7 @@ impl Listings<'_> {
     ) -> Result<Reply, EngineError> {
         let (start, end) = c.range.resolve(self.now);
         let query = mimecast::ImpersonationLogQuery {
-            window: mimecast::Window {
-                from: start,
-                to: end,
-                oldest_first: false,
-            },
+            window: self.window(start, end),
             actions: c
                 .action
                 .wire_actions()
