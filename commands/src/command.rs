@@ -77,6 +77,9 @@ pub enum Command {
     UrlDecode(UrlDecode),
     /// `summary`.
     Summary(Summary),
+    /// `audit [--limit N]`: recent approval audit entries. The parser lets anyone ask; adapters
+    /// answer approvers only.
+    Audit(Audit),
     /// `help [topic]`.
     Help(Help),
 }
@@ -180,6 +183,34 @@ pub struct Summary {
     pub date: Option<DateBound>,
 }
 
+/// `audit [--limit N]`: the most recent entries of the approval audit log, newest first.
+///
+/// Read-only (the log is append-only) and for approvers only: the parser accepts it from
+/// anyone, so the adapter that runs it checks who asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audit {
+    /// `--limit`: how many entries, [`Audit::MIN_LIMIT`]..=[`Audit::MAX_LIMIT`]
+    /// (default [`Audit::DEFAULT_LIMIT`]).
+    pub limit: u32,
+}
+
+impl Audit {
+    /// The fewest entries `--limit` takes.
+    pub const MIN_LIMIT: u32 = 1;
+    /// The most entries `--limit` takes.
+    pub const MAX_LIMIT: u32 = 100;
+    /// `--limit` when absent.
+    pub const DEFAULT_LIMIT: u32 = 20;
+}
+
+impl Default for Audit {
+    fn default() -> Audit {
+        Audit {
+            limit: Audit::DEFAULT_LIMIT,
+        }
+    }
+}
+
 /// `help [topic]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Help {
@@ -195,6 +226,8 @@ pub(crate) enum ArgValue {
     Flag,
     /// Any other value, as text.
     Text(String),
+    /// A whole number (a [`crate::spec::ValueKind::Count`]); Discord INTEGER.
+    Integer(u32),
 }
 
 impl Command {
@@ -211,6 +244,7 @@ impl Command {
             Command::ArchiveSearch(_) => CommandId::ArchiveSearch,
             Command::UrlDecode(_) => CommandId::UrlDecode,
             Command::Summary(_) => CommandId::Summary,
+            Command::Audit(_) => CommandId::Audit,
             Command::Help(_) => CommandId::Help,
         }
     }
@@ -267,13 +301,17 @@ impl Command {
                     args.push(format!("--{name}"));
                     args.push(text);
                 }
+                ArgValue::Integer(n) => {
+                    args.push(format!("--{name}"));
+                    args.push(n.to_string());
+                }
             }
         }
         args
     }
 
-    /// The options set on this command, by table name, in table order. Choices equal to their
-    /// default and flags that are off are left out.
+    /// The options set on this command, by table name, in table order. Choices and counts
+    /// equal to their default and flags that are off are left out.
     pub(crate) fn options(&self) -> Vec<(&'static str, ArgValue)> {
         let mut options = Vec::new();
         let out = &mut options;
@@ -340,6 +378,11 @@ impl Command {
             Command::Summary(c) => {
                 push_choice(out, "kind", c.kind.value(), SummaryKind::All.value());
                 push_text(out, "date", date(c.date));
+            }
+            Command::Audit(c) => {
+                if c.limit != Audit::DEFAULT_LIMIT {
+                    out.push(("limit", ArgValue::Integer(c.limit)));
+                }
             }
             Command::Help(c) => push_text(out, "topic", c.topic.clone()),
         }

@@ -1,10 +1,11 @@
 //! Discord: the `/mimecast` application-command schema, and structured options → [`Invocation`].
 //!
 //! Layout: groups (`messages`, `ttp`, `archive`, `url`) are SUB_COMMAND_GROUPs (type 2) holding
-//! SUB_COMMANDs (type 1); top-level commands (`summary`, `help`) and the chat short forms (`held`,
-//! `search`, `release`, `reject`) are SUB_COMMANDs directly under `/mimecast`. Flags are BOOLEAN
-//! (5) options, every other value a STRING (3) with `choices` when it is an enum of ≤25 values.
-//! `--yes` is not offered (chat always goes through approval).
+//! SUB_COMMANDs (type 1); top-level commands (`summary`, `audit`, `help`) and the chat short forms
+//! (`held`, `search`, `release`, `reject`) are SUB_COMMANDs directly under `/mimecast`. Flags are
+//! BOOLEAN (5) options, counts (`--limit`) INTEGER (4) with `min_value` / `max_value`, every other
+//! value a STRING (3) with `choices` when it is an enum of ≤25 values. `--yes` is not offered (chat
+//! always goes through approval).
 
 use serde_json::{Map, Value, json};
 
@@ -276,6 +277,7 @@ impl Invocation {
             .map(|(name, value)| match value {
                 ArgValue::Flag => DiscordOption::new(name, DiscordValue::Boolean(true)),
                 ArgValue::Text(text) => DiscordOption::new(name, DiscordValue::String(text)),
+                ArgValue::Integer(n) => DiscordOption::new(name, DiscordValue::Integer(n.into())),
             })
             .collect();
         if self.output != crate::OutputFormat::default() {
@@ -341,10 +343,10 @@ fn subcommand_json(name: &str, command: &CommandSpec) -> Value {
 
 fn option_json(option: &OptionSpec) -> Value {
     let mut object = Map::new();
-    let kind = if option.kind == ValueKind::Flag {
-        option_type::BOOLEAN
-    } else {
-        option_type::STRING
+    let kind = match option.kind {
+        ValueKind::Flag => option_type::BOOLEAN,
+        ValueKind::Count { .. } => option_type::INTEGER,
+        _ => option_type::STRING,
     };
     object.insert("type".into(), json!(kind));
     object.insert("name".into(), json!(option.name));
@@ -359,7 +361,11 @@ fn option_json(option: &OptionSpec) -> Value {
             .collect();
         object.insert("choices".into(), Value::Array(list));
     }
-    if option.kind != ValueKind::Flag {
+    if let ValueKind::Count { min, max } = option.kind {
+        object.insert("min_value".into(), json!(min));
+        object.insert("max_value".into(), json!(max));
+    }
+    if kind == option_type::STRING {
         object.insert("max_length".into(), json!(crate::text::MAX_VALUE_CHARS));
     }
     Value::Object(object)

@@ -151,6 +151,19 @@ pub enum ParseError {
         choices: String,
     },
 
+    /// Not a whole number within an option's bounds (`audit --limit 0`).
+    #[error("{option} must be a whole number from {min} to {max}; type e.g. {example}")]
+    InvalidCount {
+        /// The option, e.g. `--limit`.
+        option: String,
+        /// The smallest value accepted.
+        min: u32,
+        /// The largest value accepted.
+        max: u32,
+        /// A full command line to copy, e.g. `audit --limit 20`.
+        example: String,
+    },
+
     /// Text with an `@` that is not an email address.
     #[error("'{value}' is not an email address; type e.g. {option} alice@example.com")]
     InvalidAddress {

@@ -127,6 +127,9 @@ fn command_help(command: &CommandSpec) -> String {
         if option.required {
             about.push_str(" (required)");
         }
+        if let ValueKind::Count { min, max } = option.kind {
+            about.push_str(&format!(" ({min} to {max})"));
+        }
         if let Some(default) = option.default {
             about.push_str(&format!(" (default: {default})"));
         }
@@ -331,6 +334,29 @@ mod tests {
             "{release}"
         );
         assert!(release.contains("takes no reason"));
+    }
+
+    #[test]
+    fn audit_help_shows_the_limit_range_default_and_note() {
+        let audit = help_text(Some("audit"));
+        assert!(
+            audit.starts_with("audit: Recent approval audit entries (approvers only)\n"),
+            "{audit}"
+        );
+        assert!(
+            audit.contains("Usage: audit [--limit N] [--output text|json]"),
+            "{audit}"
+        );
+        assert!(
+            audit
+                .lines()
+                .any(|line| line.trim_start().starts_with("--limit N ")
+                    && line.ends_with("(1 to 100) (default: 20)")),
+            "{audit}"
+        );
+        assert!(audit.contains("Shown only to approvers; the audit log is append-only."));
+        assert!(audit.contains("\n  audit --limit 50\n"));
+        assert!(help_text(None).contains("e.g. audit --limit 50"));
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub use choices::{
     UrlResult,
 };
 pub use command::{
-    ArchiveSearch, AttachmentLogs, Command, HeldList, Help, ImpersonationLogs, Invocation,
+    ArchiveSearch, AttachmentLogs, Audit, Command, HeldList, Help, ImpersonationLogs, Invocation,
     MessageSearch, Reject, Release, Summary, UrlDecode, UrlLogs,
 };
 pub use dates::{DateBound, DateRange};

@@ -10,7 +10,7 @@ use crate::choices::{
     UrlResult, find_choice,
 };
 use crate::command::{
-    ArchiveSearch, AttachmentLogs, Command, HeldList, Help, ImpersonationLogs, Invocation,
+    ArchiveSearch, AttachmentLogs, Audit, Command, HeldList, Help, ImpersonationLogs, Invocation,
     MessageSearch, Reject, Release, Summary, UrlDecode, UrlLogs,
 };
 use crate::dates::{DateBound, DateRange};
@@ -308,6 +308,7 @@ enum Value {
     Date(DateBound),
     Choice(&'static str),
     Topic(Option<String>),
+    Count(u32),
 }
 
 /// The checked values of one invocation, by option name.
@@ -351,6 +352,13 @@ impl Values {
         }
     }
 
+    fn count(&self, name: &str) -> Option<u32> {
+        match self.get(name) {
+            Some(Value::Count(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
     fn choice<T>(&self, name: &str, from_value: fn(&str) -> Option<T>) -> Option<T> {
         match self.get(name) {
             Some(Value::Choice(value)) => from_value(value),
@@ -379,8 +387,8 @@ fn missing(spec: &CommandSpec, name: &str) -> ParseError {
     }
 }
 
-/// Checks one raw value against its option's kind.
-fn check(option: &OptionSpec, raw: RawValue) -> Result<Value, ParseError> {
+/// Checks one raw value against its option's kind (`spec` is the command, for hints).
+fn check(spec: &CommandSpec, option: &OptionSpec, raw: RawValue) -> Result<Value, ParseError> {
     let shown = format!("--{}", option.name);
     let text = match raw {
         RawValue::Flag(on) if option.kind == ValueKind::Flag => return Ok(Value::Flag(on)),
@@ -419,7 +427,29 @@ fn check(option: &OptionSpec, raw: RawValue) -> Result<Value, ParseError> {
             }
         },
         ValueKind::Topic => Value::Topic(resolve_topic(&text)?),
+        ValueKind::Count { min, max } => match parse_count(&text, min, max) {
+            Some(n) => Value::Count(n),
+            None => {
+                return Err(ParseError::InvalidCount {
+                    option: shown,
+                    min,
+                    max,
+                    example: format!("{} --{} {}", spec.path(), option.name, option.example),
+                });
+            }
+        },
     })
+}
+
+/// A whole number from `min` to `max`: ASCII digits only (no sign, point or exponent), so
+/// `-3`, `+5`, `1.5` and `1e2` are refused rather than read loosely.
+fn parse_count(text: &str, min: u32, max: u32) -> Option<u32> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Digits beyond u32 fail to parse: out of range as well.
+    text.parse::<u32>().ok().filter(|n| (min..=max).contains(n))
 }
 
 /// Checks the options of `spec` and builds the typed invocation. Shared by text and Discord.
@@ -429,7 +459,7 @@ pub(crate) fn build(
 ) -> Result<Invocation, ParseError> {
     let mut values = Values::default();
     for arg in args {
-        let value = check(arg.option, arg.value)?;
+        let value = check(spec, arg.option, arg.value)?;
         values.0.push((arg.option.name, value));
     }
     for option in spec.options.iter().filter(|o| o.required) {
@@ -457,7 +487,7 @@ pub(crate) fn build(
         if let (Some(default), None) = (option.default, values.get(option.name)) {
             values.0.push((
                 option.name,
-                check(option, RawValue::Text(default.to_string()))?,
+                check(spec, option, RawValue::Text(default.to_string()))?,
             ));
         }
     }
@@ -530,6 +560,9 @@ fn build_command(spec: &CommandSpec, v: &Values) -> Result<Command, ParseError> 
                 .choice("kind", SummaryKind::from_value)
                 .unwrap_or(SummaryKind::All),
             date: v.date("date"),
+        }),
+        CommandId::Audit => Command::Audit(Audit {
+            limit: v.count("limit").unwrap_or(Audit::DEFAULT_LIMIT),
         }),
         CommandId::Help => Command::Help(Help {
             topic: match v.get("topic") {

@@ -9,6 +9,7 @@ use crate::choices::{
     AttachmentResult, ChoiceSpec, ImpersonationAction, OutputFormat, RejectReason, Route,
     SummaryKind, UrlResult,
 };
+use crate::command::Audit;
 
 /// What an option's value is, which decides how it is checked and how Discord shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,14 @@ pub enum ValueKind {
     Choice(&'static [ChoiceSpec]),
     /// A help topic: a command or group name (several words).
     Topic,
+    /// A whole number from `min` to `max` inclusive (`--limit 20`); Discord INTEGER with
+    /// `min_value` / `max_value`.
+    Count {
+        /// The smallest value accepted.
+        min: u32,
+        /// The largest value accepted.
+        max: u32,
+    },
 }
 
 impl ValueKind {
@@ -50,6 +59,7 @@ impl ValueKind {
                 .collect::<Vec<_>>()
                 .join("|"),
             ValueKind::Topic => "COMMAND".into(),
+            ValueKind::Count { .. } => "N".into(),
         }
     }
 }
@@ -105,6 +115,8 @@ pub enum CommandId {
     UrlDecode,
     /// `summary`
     Summary,
+    /// `audit`
+    Audit,
     /// `help`
     Help,
 }
@@ -169,6 +181,9 @@ impl CommandSpec {
         self.examples.first().copied().unwrap_or(self.name)
     }
 }
+
+/// `audit --limit` when absent: [`Audit::DEFAULT_LIMIT`] as text (a test checks they agree).
+const AUDIT_LIMIT_DEFAULT: &str = "20";
 
 /// `--start`, shared by every command that takes a range.
 const START: OptionSpec = OptionSpec {
@@ -367,7 +382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         about: "Release a held message (needs approval)",
         options: &[
             ID,
-            text("reason", "Why; recorded with the request", "REASON_ID"),
+            text("reason", "Why; kept with the request", "REASON_ID"),
             OUTPUT,
             YES,
         ],
@@ -568,7 +583,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             choice(
                 "kind",
                 SummaryKind::CHOICES,
-                "Which summary; all puts impersonation first",
+                "Which summary, or all",
                 Some("all"),
                 "impersonation",
             ),
@@ -587,6 +602,32 @@ pub static COMMANDS: &[CommandSpec] = &[
         one_of: &[],
         examples: &["summary --kind impersonation --date yesterday", "summary"],
         notes: &[],
+    },
+    CommandSpec {
+        id: CommandId::Audit,
+        group: None,
+        name: "audit",
+        short: None,
+        about: "Recent approval audit entries (approvers only)",
+        options: &[
+            OptionSpec {
+                name: "limit",
+                kind: ValueKind::Count {
+                    min: Audit::MIN_LIMIT,
+                    max: Audit::MAX_LIMIT,
+                },
+                about: "Number of entries",
+                required: false,
+                default: Some(AUDIT_LIMIT_DEFAULT),
+                example: AUDIT_LIMIT_DEFAULT,
+                discord: true,
+            },
+            OUTPUT,
+        ],
+        positional: None,
+        one_of: &[],
+        examples: &["audit --limit 50", "audit"],
+        notes: &["Shown only to approvers; the audit log is append-only."],
     },
     CommandSpec {
         id: CommandId::Help,
@@ -637,7 +678,7 @@ pub fn commands_in(group: &str) -> impl Iterator<Item = &'static CommandSpec> + 
 mod tests {
     use super::*;
 
-    const ALL_IDS: [CommandId; 11] = [
+    const ALL_IDS: [CommandId; 12] = [
         CommandId::MessagesSearch,
         CommandId::MessagesHeld,
         CommandId::MessagesRelease,
@@ -648,6 +689,7 @@ mod tests {
         CommandId::ArchiveSearch,
         CommandId::UrlDecode,
         CommandId::Summary,
+        CommandId::Audit,
         CommandId::Help,
     ];
 
@@ -710,8 +752,29 @@ mod tests {
                         );
                     }
                 }
+                if let ValueKind::Count { min, max } = option.kind {
+                    assert!(min <= max, "{} --{}", command.path(), option.name);
+                    for value in option.default.iter().chain([&option.example]) {
+                        let n: u32 = value.parse().unwrap_or(0);
+                        assert!(
+                            value.bytes().all(|b| b.is_ascii_digit()) && (min..=max).contains(&n),
+                            "{} --{}: {value}",
+                            command.path(),
+                            option.name
+                        );
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn the_audit_limit_default_matches_the_typed_default() {
+        assert_eq!(AUDIT_LIMIT_DEFAULT.parse::<u32>(), Ok(Audit::DEFAULT_LIMIT));
+        assert_eq!(
+            CommandId::Audit.spec().option("limit").map(|o| o.default),
+            Some(Some(AUDIT_LIMIT_DEFAULT))
+        );
     }
 
     #[test]

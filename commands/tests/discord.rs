@@ -202,6 +202,7 @@ fn the_schema_has_groups_commands_and_short_forms() {
             ("archive", 2),
             ("url", 2),
             ("summary", 1),
+            ("audit", 1),
             ("help", 1),
             ("search", 1),
             ("held", 1),
@@ -226,7 +227,7 @@ fn the_schema_has_groups_commands_and_short_forms() {
             {"name": "all", "value": "all"},
         ])
     );
-    let release = &schema["options"][8];
+    let release = &schema["options"][9];
     assert_eq!(release["name"], "release");
     let names: Vec<&str> = release["options"]
         .as_array()
@@ -240,7 +241,7 @@ fn the_schema_has_groups_commands_and_short_forms() {
         "--yes is not offered in Discord"
     );
     assert_eq!(release["options"][0]["required"], json!(true));
-    let held = &schema["options"][7];
+    let held = &schema["options"][8];
     assert_eq!(
         held["options"][0],
         json!({
@@ -248,6 +249,31 @@ fn the_schema_has_groups_commands_and_short_forms() {
             "required": false,
         })
     );
+}
+
+#[test]
+fn audit_offers_an_integer_limit_from_1_to_100() {
+    let schema = discord_commands_json();
+    let audit = schema["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .find(|o| o["name"] == "audit")
+        .expect("audit");
+    assert_eq!(audit["type"], json!(option_type::SUB_COMMAND));
+    assert_eq!(
+        audit["description"],
+        "Recent approval audit entries (approvers only)"
+    );
+    assert_eq!(
+        audit["options"][0],
+        json!({
+            "type": 4, "name": "limit", "description": "Number of entries", "required": false,
+            "min_value": 1, "max_value": 100,
+        })
+    );
+    assert_eq!(audit["options"][1]["name"], "output");
+    assert_eq!(audit["options"].as_array().map(Vec::len), Some(2));
 }
 
 /// Every choice the schema offers is accepted by the parser for that subcommand.
@@ -438,6 +464,29 @@ fn structured_options_parse_to_the_same_command_as_text() {
             top("help", vec![opt("topic", s("messages held"))]),
         ),
         ("help", top("help", vec![])),
+        ("audit", top("audit", vec![])),
+        (
+            "audit --limit 50",
+            top("audit", vec![opt("limit", DiscordValue::Integer(50))]),
+        ),
+        (
+            "/mimecast audit --limit=5",
+            top("audit", vec![opt("limit", s("5"))]),
+        ),
+        (
+            "audit --limit 100 --output json",
+            top(
+                "audit",
+                vec![
+                    opt("output", s("json")),
+                    opt("limit", DiscordValue::Integer(100)),
+                ],
+            ),
+        ),
+        (
+            "audit",
+            top("audit", vec![opt("limit", DiscordValue::Integer(20))]),
+        ),
     ];
     for (line, structured) in cases {
         let from_text = parse_line(line).unwrap_or_else(|e| panic!("{line}: {e}"));
@@ -458,6 +507,9 @@ fn every_reference_line_round_trips_through_discord() {
         "archive search --query \"project report\"",
         "messages search --from suspicious@sender.com --output json",
         "ttp urls --start $(date +%Y-%m-%d) --output json",
+        "audit",
+        "audit --limit 50",
+        "audit --limit 1 --output json",
     ];
     for line in lines {
         let from_text = parse_line(line).expect(line);
@@ -499,6 +551,14 @@ fn raw_interaction_data_as_discord_sends_it() {
     assert_eq!(
         DiscordInvocation::from_json(&held).and_then(|d| from_discord(&d)),
         Ok(text(support::held(true, range(None, None))))
+    );
+    let audit = json!({"name": "mimecast", "type": 1, "options": [{"name": "audit", "type": 1, "options": [{"name": "limit", "type": 4, "value": 50}]}]});
+    let audit = DiscordInvocation::from_json(&audit).expect("valid data");
+    assert_eq!(from_discord(&audit), Ok(text(support::audit(50))));
+    assert_eq!(
+        parse_line("audit --limit 50").map(|i| i.to_discord()),
+        Ok(audit),
+        "the limit goes out as an INTEGER"
     );
     let bad = json!({"name": "mimecast", "options": [{"name": "held", "type": 1, "options": [{"name": "admin", "type": 5, "value": "yes"}]}]});
     assert_eq!(
@@ -545,6 +605,30 @@ fn structured_errors_read_like_text_errors() {
         (
             top("release", vec![opt("id", s("MSG1")), opt("id", s("MSG2"))]),
             "--id is given twice; give it once",
+        ),
+        (
+            top("audit", vec![opt("limit", DiscordValue::Integer(0))]),
+            "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+        ),
+        (
+            top("audit", vec![opt("limit", DiscordValue::Integer(101))]),
+            "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+        ),
+        (
+            top("audit", vec![opt("limit", DiscordValue::Integer(-3))]),
+            "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+        ),
+        (
+            top("audit", vec![opt("limit", DiscordValue::Number(1.5))]),
+            "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+        ),
+        (
+            top("audit", vec![opt("limit", s("abc"))]),
+            "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+        ),
+        (
+            top("audit", vec![opt("limit", DiscordValue::Boolean(true))]),
+            "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
         ),
         (
             top("deploy", vec![]),

@@ -177,6 +177,63 @@ const INVALID: &[(&str, &str)] = &[
         "ttp urls --route=",
         "unknown value '' for --route; use one of: inbound, outbound, internal, all",
     ),
+    // Counts.
+    (
+        "audit --limit 0",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit abc",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit 101",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit -3",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit 1.5",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "/mimecast audit --limit=+5",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit=",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit 1e2",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit 99999999999999999999",
+        "--limit must be a whole number from 1 to 100; type e.g. audit --limit 20",
+    ),
+    (
+        "audit --limit",
+        "--limit needs a value; type e.g. --limit 20",
+    ),
+    (
+        "audit --limit 5 --limit 6",
+        "--limit is given twice; give it once",
+    ),
+    (
+        "audit --limt 5",
+        "unknown option --limt for audit; did you mean --limit?",
+    ),
+    (
+        "audit 5",
+        "unexpected argument '5' for audit; type e.g. audit --limit 50",
+    ),
+    (
+        "audit --admin",
+        "unknown option --admin for audit; use one of: --limit, --output",
+    ),
     // Addresses.
     (
         "messages search --from bob@",

@@ -24,6 +24,7 @@ const VOCABULARY: &[&str] = &[
     "url",
     "decode",
     "summary",
+    "audit",
     "help",
     "--from",
     "--to",
@@ -43,6 +44,7 @@ const VOCABULARY: &[&str] = &[
     "--url",
     "--kind",
     "--date",
+    "--limit",
     "--output",
     "--yes",
     "--help",
@@ -52,6 +54,7 @@ const VOCABULARY: &[&str] = &[
     "--=",
     "--admin=",
     "--start=",
+    "--limit=",
     "json",
     "text",
     "all",
@@ -88,6 +91,15 @@ const VOCABULARY: &[&str] = &[
     "https://x.example/a",
     "undesirable-content",
     "hold",
+    "0",
+    "1",
+    "20",
+    "100",
+    "101",
+    "-3",
+    "1.5",
+    "007",
+    "limit:5",
 ];
 
 fn token() -> impl Strategy<Value = String> {
@@ -183,6 +195,7 @@ fn command() -> impl Strategy<Value = Command> {
         Some("messages held"),
         Some("ttp urls"),
         Some("summary"),
+        Some("audit"),
         Some("help"),
     ]
     .into_iter()
@@ -234,6 +247,13 @@ fn command() -> impl Strategy<Value = Command> {
         "https?://[a-z0-9.-]{1,20}(/[!-~]{0,20})?".prop_map(|url| decode(&url)),
         (pick(SummaryKind::ALL), prop::option::of(day_bound()))
             .prop_map(|(kind, date)| summary(kind, date)),
+        prop_oneof![
+            Just(Audit::MIN_LIMIT),
+            Just(Audit::DEFAULT_LIMIT),
+            Just(Audit::MAX_LIMIT),
+            Audit::MIN_LIMIT..=Audit::MAX_LIMIT,
+        ]
+        .prop_map(audit),
         prop::sample::select(topics).prop_map(|topic| Command::Help(Help { topic })),
     ]
 }

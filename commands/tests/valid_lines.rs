@@ -273,6 +273,17 @@ fn more_lines() -> Vec<(&'static str, Invocation)> {
             "summary --kind urls --date yesterday --output json",
             json(summary(SummaryKind::Urls, Some(DateBound::Yesterday))),
         ),
+        ("audit", text(audit(20))),
+        ("audit --limit 50", text(audit(50))),
+        ("/mimecast audit --limit=5", text(audit(5))),
+        ("audit --limit 20", text(audit(20))),
+        ("audit --limit 1", text(audit(1))),
+        ("audit --limit 100 --output json", json(audit(100))),
+        ("AUDIT --LIMIT 007", text(audit(7))),
+        ("audit limit:7", text(audit(7))),
+        ("audit --limit ' 30 '", text(audit(30))),
+        ("audit --help", text(help(Some("audit")))),
+        ("help audit", text(help(Some("audit")))),
         ("help", text(help(None))),
         ("help ttp urls", text(help(Some("ttp urls")))),
         ("help held", text(help(Some("messages held")))),
@@ -347,4 +358,29 @@ fn canonical_text_parses_back_to_the_same_invocation() {
         text(search(None, None, Some("-urgent-"), range(None, None))).to_args()[2],
         "--subject=-urgent-"
     );
+}
+
+#[test]
+fn audit_is_a_read_only_top_level_command() {
+    assert_eq!(Audit::default(), Audit { limit: 20 });
+    assert_eq!(
+        (Audit::MIN_LIMIT, Audit::DEFAULT_LIMIT, Audit::MAX_LIMIT),
+        (1, 20, 100)
+    );
+    let command = audit(50);
+    assert_eq!(command.id(), CommandId::Audit);
+    assert_eq!(CommandId::Audit.path(), "audit");
+    assert!(!command.changes_mail());
+    assert_eq!(command.range(), None);
+    // The default limit is left out of the canonical form, like a default choice.
+    assert_eq!(text(audit(20)).to_string(), "audit");
+    assert_eq!(text(audit(20)).to_args(), ["audit"]);
+    assert_eq!(command.to_string(), "audit --limit 50");
+    assert_eq!(command.to_args(), ["audit", "--limit", "50"]);
+    assert_eq!(
+        json(audit(5)).to_args(),
+        ["audit", "--limit", "5", "--output", "json"]
+    );
+    assert_eq!(parse_args(["audit", "--limit", "50"]), Ok(text(audit(50))));
+    assert_eq!(parse_args(["audit", "--limit=5"]), Ok(text(audit(5))));
 }

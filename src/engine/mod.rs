@@ -90,7 +90,9 @@ impl Engine {
             Command::UrlDecode(c) => listings.decode_url(&c.url).await,
             Command::Summary(c) => summary::build(&self.client, c, now).await,
             Command::Help(c) => Ok(help_reply(c.topic.as_deref())),
-            Command::MessagesRelease(_) | Command::MessagesReject(_) => {
+            // Changing mail needs confirmation or approval, and the audit log lives with the
+            // approvals: the adapters route these to the approvals layer, not here.
+            Command::MessagesRelease(_) | Command::MessagesReject(_) | Command::Audit(_) => {
                 Err(EngineError::NeedsConfirmation)
             }
         }

@@ -121,6 +121,10 @@ pub fn summary(kind: SummaryKind, date: Option<DateBound>) -> Command {
     Command::Summary(Summary { kind, date })
 }
 
+pub fn audit(limit: u32) -> Command {
+    Command::Audit(Audit { limit })
+}
+
 pub fn help(topic: Option<&str>) -> Command {
     Command::Help(Help {
         topic: topic.map(String::from),
