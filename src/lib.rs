@@ -4,7 +4,9 @@
 //! Data flows one way: an adapter parses a command, the engine calls [`mimecast`], the result is
 //! rendered for the adapter's platform.
 
+pub mod approvals;
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod engine;
 pub mod mimecast;

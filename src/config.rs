@@ -1,0 +1,246 @@
+//! The bot's configuration file (`mimecast-bot.toml`): where the store lives and who may
+//! request and approve releases on each platform. Mimecast credentials come from the
+//! environment (see [`crate::mimecast::config`]).
+//!
+//! Unknown keys are refused with their name and position, so a typo such as `aprovers` cannot
+//! silently leave a rule empty.
+//!
+//! ```toml
+//! [store]
+//! path = "/var/lib/mimecast-bot/mimecast-bot.db"
+//!
+//! [approvals]
+//! expiry_minutes = 240
+//!
+//! [approvals.discord]
+//! requesters = { roles = ["111111111111111111"] }
+//! approvers = { roles = ["222222222222222222"], users = ["333333333333333333"] }
+//!
+//! [approvals.console]
+//! requesters = { anyone = true }
+//! approvers = { users = ["lead"] }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::approvals::{ApprovalPolicy, Policies, RoleSet};
+
+/// Environment variable naming the config file.
+pub const CONFIG_ENV: &str = "MIMECAST_BOT_CONFIG";
+
+/// Default SQLite file of pending actions and the audit log.
+pub const DEFAULT_STORE_PATH: &str = "./mimecast-bot.db";
+
+/// Default life of an approval request.
+pub const DEFAULT_EXPIRY_MINUTES: u64 = 240;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[store]`.
+    pub store: StoreConfig,
+    /// `[approvals]`.
+    pub approvals: ApprovalsConfig,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The SQLite file.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from(DEFAULT_STORE_PATH),
+        }
+    }
+}
+
+/// `[approvals]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalsConfig {
+    /// Minutes a request stays open (never past the end of the message's 14-day hold).
+    pub expiry_minutes: u64,
+    /// `[approvals.discord]`: Discord role ids and user ids.
+    pub discord: PlatformRoles,
+    /// `[approvals.slack]`: Slack user-group ids and user ids.
+    pub slack: PlatformRoles,
+    /// `[approvals.console]`: console role names and user names.
+    pub console: PlatformRoles,
+}
+
+impl Default for ApprovalsConfig {
+    fn default() -> Self {
+        Self {
+            expiry_minutes: DEFAULT_EXPIRY_MINUTES,
+            discord: PlatformRoles::default(),
+            slack: PlatformRoles::default(),
+            console: PlatformRoles::default(),
+        }
+    }
+}
+
+/// One platform's requesters and approvers. Empty lists refuse: the default is that nobody
+/// may request or approve.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformRoles {
+    /// Who may ask for a release or reject.
+    pub requesters: RoleList,
+    /// Who may approve or deny.
+    pub approvers: RoleList,
+    /// Whether an approver may approve their own request (off: the two-person rule).
+    pub allow_self_approval: bool,
+}
+
+/// A list of people.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleList {
+    /// Everyone on the platform (honoured for requesters only).
+    pub anyone: bool,
+    /// User ids (console: user names).
+    pub users: Vec<String>,
+    /// Role ids (Slack: user-group ids; console: role names).
+    pub roles: Vec<String>,
+}
+
+impl RoleList {
+    fn to_role_set(&self) -> RoleSet {
+        RoleSet {
+            anyone: self.anyone,
+            user_ids: self.users.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+}
+
+impl PlatformRoles {
+    fn to_policy(&self) -> ApprovalPolicy {
+        ApprovalPolicy {
+            requesters: self.requesters.to_role_set(),
+            approvers: self.approvers.to_role_set(),
+            allow_self_approval: self.allow_self_approval,
+        }
+    }
+}
+
+/// The file could not be read or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    /// Not readable.
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, or a key that does not exist, or a value of the wrong type.
+    #[error("invalid config file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, naming the key and its line.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads the file named by `path`, else by `MIMECAST_BOT_CONFIG`; with neither, the
+    /// defaults (nobody may request or approve).
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigFileError> {
+        let from_env = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        match path.map(Path::to_path_buf).or(from_env) {
+            Some(path) => Self::read(&path),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// Reads and checks one file.
+    pub fn read(path: &Path) -> Result<Self, ConfigFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigFileError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses TOML text; the error names the offending key and where it is.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))
+    }
+
+    /// The approval rules per platform.
+    pub fn policies(&self) -> Policies {
+        Policies {
+            discord: self.approvals.discord.to_policy(),
+            slack: self.approvals.slack.to_policy(),
+            console: self.approvals.console.to_policy(),
+        }
+    }
+
+    /// How long a request stays open.
+    pub fn expiry(&self) -> Duration {
+        Duration::from_secs(self.approvals.expiry_minutes.saturating_mul(60))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_roles_per_platform() {
+        let config = Config::parse(
+            r#"
+            [store]
+            path = "/tmp/x.db"
+            [approvals]
+            expiry_minutes = 30
+            [approvals.discord]
+            requesters = { roles = ["1"] }
+            approvers = { roles = ["2"], users = ["3"] }
+            [approvals.console]
+            requesters = { anyone = true }
+            approvers = { users = ["lead"] }
+            allow_self_approval = true
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(config.store.path, PathBuf::from("/tmp/x.db"));
+        assert_eq!(config.expiry(), Duration::from_secs(1800));
+        let policies = config.policies();
+        assert_eq!(policies.discord.approvers.roles, vec!["2"]);
+        assert_eq!(policies.discord.approvers.user_ids, vec!["3"]);
+        assert!(policies.console.requesters.anyone && policies.console.allow_self_approval);
+        assert!(policies.slack.approvers.names_nobody());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name_and_line() {
+        let err = Config::parse("[approvals.console]\naprovers = { users = [\"lead\"] }\n")
+            .expect_err("typo");
+        assert!(err.contains("aprovers"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn defaults_refuse_everyone() {
+        let config = Config::default();
+        assert_eq!(config.store.path, PathBuf::from(DEFAULT_STORE_PATH));
+        assert_eq!(config.expiry(), Duration::from_secs(4 * 3600));
+        assert!(config.policies().console.approvers.names_nobody());
+    }
+}
