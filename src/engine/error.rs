@@ -19,6 +19,9 @@ pub enum EngineError {
     /// The person did not confirm a release or reject (or could not be asked).
     #[error("not confirmed: {0}")]
     Refused(Refusal),
+    /// A `--page` value that this bot did not print.
+    #[error("unknown page handle")]
+    BadPage,
     /// A short reference matched more than one held message.
     #[error("ambiguous held-message reference")]
     AmbiguousRef,
@@ -37,6 +40,9 @@ impl EngineError {
                 "That message is not in the held queue (already released or rejected?). Type: messages held --admin".to_owned()
             }
             Self::Refused(refusal) => refusal.to_string(),
+            Self::BadPage => {
+                "That --page value is not one this bot printed; run the command without --page to start again.".to_owned()
+            }
             Self::AmbiguousRef => {
                 "That reference matches more than one held message; use the full id from: messages held --admin --output json".to_owned()
             }
@@ -49,7 +55,11 @@ impl EngineError {
     /// The process exit code for the one-shot CLI: 2 for bad input, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Input(_) | Self::NeedsConfirmation | Self::Refused(_) | Self::AmbiguousRef => 2,
+            Self::Input(_)
+            | Self::NeedsConfirmation
+            | Self::Refused(_)
+            | Self::AmbiguousRef
+            | Self::BadPage => 2,
             Self::Mimecast(MimecastError::InvalidRequest { .. }) => 2,
             _ => 1,
         }

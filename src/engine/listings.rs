@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::EngineError;
 use super::impersonation::impersonation_type;
+use super::paging::PageHandle;
 use super::refs;
 use super::reply::{Field, Reply, Row, Severity, Table, Text};
 use crate::mimecast::{self, Listing, MimecastClient, Page, dates};
@@ -50,14 +51,36 @@ fn window_note(
 }
 
 impl Listings<'_> {
-    /// A TTP log window. The end is always sent (now, when not given), so the window the
-    /// reply's footer states is the one Mimecast searched.
+    /// A TTP log window (newest first).
     fn window(&self, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> mimecast::Window {
         mimecast::Window {
             from: start,
-            to: Some(end.unwrap_or(self.now)),
+            to: end,
             oldest_first: false,
         }
+    }
+
+    /// The window to search: the one a page handle carries, else the command's range resolved
+    /// now. TTP logs always get an end (now when not given), so the footer's window is the one
+    /// searched and a continuation can repeat it.
+    fn span(
+        &self,
+        range: &cmd::DateRange,
+        page: Option<&PageHandle>,
+        ttp: bool,
+    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        if let Some(handle) = page {
+            return (handle.start, handle.end);
+        }
+        let (start, end) = range.resolve(self.now);
+        (
+            start,
+            if ttp {
+                Some(end.unwrap_or(self.now))
+            } else {
+                end
+            },
+        )
     }
 
     async fn page<L: Listing>(
@@ -68,7 +91,15 @@ impl Listings<'_> {
         Ok(self.client.page(listing, self.page_size, token).await?)
     }
 
-    fn reply<T>(&self, view: View<T>, page: Page<T>, command: &str, window: String) -> Reply {
+    fn reply<T>(
+        &self,
+        view: View<T>,
+        page: Page<T>,
+        command: &str,
+        span: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        default_start: &str,
+    ) -> Reply {
+        let window = window_note(span.0, span.1, default_start);
         let shown = page.rows.len();
         let mut summary = match (shown, page.total) {
             (0, _) => format!("No {} found.", view.noun),
@@ -100,10 +131,17 @@ impl Listings<'_> {
             "command": command,
             "count": shown,
             "total": page.total,
-            "nextPage": page.next,
+            "nextPage": page.next.clone().map(|token| PageHandle { token, start: span.0, end: span.1 }.encode()),
             "results": page.rows.iter().map(view.document).collect::<Vec<_>>(),
         }));
-        reply.next_page = page.next;
+        reply.next_page = page.next.map(|token| {
+            PageHandle {
+                token,
+                start: span.0,
+                end: span.1,
+            }
+            .encode()
+        });
         reply
     }
 
@@ -111,9 +149,9 @@ impl Listings<'_> {
     pub async fn message_search(
         &self,
         c: &cmd::MessageSearch,
-        token: Option<String>,
+        page: Option<&PageHandle>,
     ) -> Result<Reply, EngineError> {
-        let (start, end) = c.range.resolve(self.now);
+        let (start, end) = self.span(&c.range, page, false);
         let query = mimecast::MessageSearch {
             from: c.from.as_ref().map(|a| a.as_str().to_owned()),
             to: c.to.as_ref().map(|a| a.as_str().to_owned()),
@@ -123,7 +161,7 @@ impl Listings<'_> {
             search_reason: Some("mimecast-bot investigation".to_owned()),
             ..Default::default()
         };
-        let page = self.page(&query, token).await?;
+        let page = self.page(&query, page.map(|p| p.token.clone())).await?;
         let view = View {
             title: "Message tracking".to_owned(),
             noun: "messages",
@@ -151,7 +189,8 @@ impl Listings<'_> {
             view,
             page,
             "messages search",
-            window_note(start, end, "Mimecast's default window"),
+            (start, end),
+            "Mimecast's default window",
         ))
     }
 
@@ -159,16 +198,16 @@ impl Listings<'_> {
     pub async fn held(
         &self,
         c: &cmd::HeldList,
-        token: Option<String>,
+        page: Option<&PageHandle>,
     ) -> Result<Reply, EngineError> {
-        let (start, end) = c.range.resolve(self.now);
+        let (start, end) = self.span(&c.range, page, false);
         let query = mimecast::HeldQuery {
             admin: c.admin,
             start,
             end,
             search: None,
         };
-        let page = self.page(&query, token).await?;
+        let page = self.page(&query, page.map(|p| p.token.clone())).await?;
         let view = View {
             title: if c.admin {
                 "Held messages (all recipients)"
@@ -191,12 +230,7 @@ impl Listings<'_> {
             document: held_document,
             alarming: |_| Some(Severity::Warning),
         };
-        let mut reply = self.reply(
-            view,
-            page,
-            "messages held",
-            window_note(start, end, "last 14 days"),
-        );
+        let mut reply = self.reply(view, page, "messages held", (start, end), "last 14 days");
         reply.fields.push(Field {
             name: "Release".to_owned(),
             value: Text::plain("messages release --id REF (the Ref column or the full id)"),
@@ -216,9 +250,9 @@ impl Listings<'_> {
     pub async fn url_logs(
         &self,
         c: &cmd::UrlLogs,
-        token: Option<String>,
+        page: Option<&PageHandle>,
     ) -> Result<Reply, EngineError> {
-        let (start, end) = c.range.resolve(self.now);
+        let (start, end) = self.span(&c.range, page, true);
         let query = mimecast::UrlLogQuery {
             window: self.window(start, end),
             route: match c.route {
@@ -233,7 +267,7 @@ impl Listings<'_> {
                 cmd::UrlResult::All => mimecast::UrlScanResult::All,
             },
         };
-        let page = self.page(&query, token).await?;
+        let page = self.page(&query, page.map(|p| p.token.clone())).await?;
         let view = View {
             title: "URL Protect clicks".to_owned(),
             noun: "URL clicks",
@@ -259,21 +293,16 @@ impl Listings<'_> {
                     .then_some(Severity::Danger)
             },
         };
-        Ok(self.reply(
-            view,
-            page,
-            "ttp urls",
-            window_note(start, end, "start of today"),
-        ))
+        Ok(self.reply(view, page, "ttp urls", (start, end), "start of today"))
     }
 
     /// `ttp attachments`.
     pub async fn attachment_logs(
         &self,
         c: &cmd::AttachmentLogs,
-        token: Option<String>,
+        page: Option<&PageHandle>,
     ) -> Result<Reply, EngineError> {
-        let (start, end) = c.range.resolve(self.now);
+        let (start, end) = self.span(&c.range, page, true);
         let query = mimecast::AttachmentLogQuery {
             window: self.window(start, end),
             route: mimecast::Route::All,
@@ -286,7 +315,7 @@ impl Listings<'_> {
                 cmd::AttachmentResult::All => mimecast::AttachmentResult::All,
             },
         };
-        let page = self.page(&query, token).await?;
+        let page = self.page(&query, page.map(|p| p.token.clone())).await?;
         let view = View {
             title: "Attachment Protect scans".to_owned(),
             noun: "attachment scans",
@@ -315,7 +344,8 @@ impl Listings<'_> {
             view,
             page,
             "ttp attachments",
-            window_note(start, end, "start of today"),
+            (start, end),
+            "start of today",
         ))
     }
 
@@ -323,9 +353,9 @@ impl Listings<'_> {
     pub async fn impersonation_logs(
         &self,
         c: &cmd::ImpersonationLogs,
-        token: Option<String>,
+        page: Option<&PageHandle>,
     ) -> Result<Reply, EngineError> {
-        let (start, end) = c.range.resolve(self.now);
+        let (start, end) = self.span(&c.range, page, true);
         let query = mimecast::ImpersonationLogQuery {
             window: self.window(start, end),
             actions: c
@@ -337,7 +367,7 @@ impl Listings<'_> {
                 .collect(),
             ..Default::default()
         };
-        let page = self.page(&query, token).await?;
+        let page = self.page(&query, page.map(|p| p.token.clone())).await?;
         let view = View {
             title: "Impersonation attempts".to_owned(),
             noun: "impersonation attempts",
@@ -371,7 +401,8 @@ impl Listings<'_> {
             view,
             page,
             "ttp impersonation",
-            window_note(start, end, "start of today"),
+            (start, end),
+            "start of today",
         );
         if c.action == cmd::ImpersonationAction::Blocked {
             reply.fields.push(Field {
@@ -386,9 +417,9 @@ impl Listings<'_> {
     pub async fn archive(
         &self,
         c: &cmd::ArchiveSearch,
-        token: Option<String>,
+        page: Option<&PageHandle>,
     ) -> Result<Reply, EngineError> {
-        let (start, end) = c.range.resolve(self.now);
+        let (start, end) = self.span(&c.range, page, false);
         let query = mimecast::ArchiveSearch {
             text: c.query.clone(),
             start,
@@ -396,7 +427,7 @@ impl Listings<'_> {
             page_size: self.page_size,
             ..Default::default()
         };
-        let page = self.page(&query, token).await?;
+        let page = self.page(&query, page.map(|p| p.token.clone())).await?;
         let view = View {
             title: "Archive search".to_owned(),
             noun: "archived messages",
@@ -417,12 +448,7 @@ impl Listings<'_> {
             },
             alarming: |_| None,
         };
-        Ok(self.reply(
-            view,
-            page,
-            "archive search",
-            window_note(start, end, "all time"),
-        ))
+        Ok(self.reply(view, page, "archive search", (start, end), "all time"))
     }
 
     /// `url decode`.

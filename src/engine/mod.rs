@@ -7,6 +7,7 @@ pub mod error;
 pub mod held;
 pub mod impersonation;
 pub mod listings;
+pub mod paging;
 pub mod refs;
 pub mod reply;
 pub mod summary;
@@ -75,6 +76,11 @@ impl Engine {
             .command
             .check_at(now)
             .map_err(EngineError::Input)?;
+        let handle = match page_token.as_deref() {
+            Some(text) => Some(paging::PageHandle::decode(text).ok_or(EngineError::BadPage)?),
+            None => None,
+        };
+        let page_token = handle.as_ref();
         let listings = listings::Listings {
             client: &self.client,
             page_size: self.page_size,
