@@ -5,6 +5,7 @@
 //! rendered for the adapter's platform.
 
 pub mod approvals;
+pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod console;

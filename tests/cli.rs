@@ -23,10 +23,44 @@ fn january_sandbox() -> SandboxConfig {
     }
 }
 
+/// A config file whose store lives in a fresh temporary folder (removed on drop).
+struct TempConfig {
+    dir: std::path::PathBuf,
+    file: std::path::PathBuf,
+}
+
+impl TempConfig {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("mimecast-bot-cli-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("mimecast-bot.toml");
+        let store = dir.join("audit.db");
+        std::fs::write(
+            &file,
+            format!("[store]\npath = {:?}\n", store.display().to_string()),
+        )
+        .expect("config written");
+        Self { dir, file }
+    }
+}
+
+impl Drop for TempConfig {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+thread_local! {
+    static CONFIG: TempConfig = TempConfig::new();
+}
+
 async fn run(sb: &SandboxHandle, args: &[&str]) -> Output {
+    let config = CONFIG.with(|c| c.file.clone());
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_mimecast-bot"))
         .args(args)
         .env_clear()
+        .env("MIMECAST_BOT_CONFIG", config)
+        .env("USER", "operator-ann")
         .env("MIMECAST_BASE_URL", sb.base_url())
         .env("MIMECAST_CLIENT_ID", "sandbox-client-id")
         .env("MIMECAST_CLIENT_SECRET", "sandbox-client-secret")

@@ -52,36 +52,159 @@ async fn held_queue_and_help_through_stdin_without_credentials() {
     );
 }
 
+/// A demo process driven line by line: each command's answer is read before the next is sent
+/// (request ids are random, so the walkthrough must read them).
+struct Session {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
+}
+
+/// Printed after every answer, so the reader knows where an answer ends.
+const MARK: &str = "whoami";
+
+impl Session {
+    fn start() -> Self {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mimecast-bot"))
+            .arg("demo")
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("demo starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = tokio::io::BufReader::new(child.stdout.take().expect("stdout"));
+        Self {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Sends `line`, then `whoami`, and returns everything printed before whoami's answer.
+    async fn send(&mut self, line: &str) -> String {
+        use tokio::io::AsyncBufReadExt;
+        let payload = format!("{line}\n{MARK}\n");
+        self.stdin
+            .write_all(payload.as_bytes())
+            .await
+            .expect("write");
+        self.stdin.flush().await.expect("flush");
+        let mut answer = String::new();
+        for _ in 0..2000 {
+            let mut next = String::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(30), self.stdout.read_line(&mut next))
+                    .await
+                    .expect("the demo answers within 30 s")
+                    .expect("read");
+            assert!(read > 0, "the demo ended early; so far:\n{answer}");
+            if next.starts_with("You are ")
+                && next.trim_end().ends_with('.')
+                && !next.starts_with("You are now")
+            {
+                return answer;
+            }
+            answer.push_str(&next);
+        }
+        panic!("no end of answer after 2000 lines:\n{answer}");
+    }
+
+    async fn end(mut self) -> Option<i32> {
+        self.stdin.write_all(b"exit\n").await.expect("write");
+        drop(self.stdin);
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the demo exits")
+            .expect("status");
+        status.code()
+    }
+}
+
+fn request_id(answer: &str) -> String {
+    answer
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Request ")
+                .map(|rest| rest.trim().to_owned())
+        })
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| panic!("no request id in:\n{answer}"))
+}
+
 #[tokio::test]
-async fn release_asks_then_the_message_leaves_the_queue() {
-    let script = "held --admin --output json\n";
-    let (_, out, _) = demo(script).await;
-    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON listing");
+async fn the_two_person_rule_walkthrough() {
+    let mut demo = Session::start();
+    let listing = demo.send("held --admin --output json").await;
+    let doc: serde_json::Value = serde_json::from_str(&listing).expect("JSON listing");
     let reference = doc["results"][0]["ref"].as_str().expect("ref").to_owned();
     let count = doc["results"].as_array().expect("rows").len();
 
-    let script =
-        format!("release {reference}\nno\nrelease {reference}\nyes\nheld --admin --output json\n");
-    let (code, out, _) = demo(&script).await;
-    assert_eq!(code, Some(0));
-    assert!(out.contains("Type yes to release this message"));
+    let asked = demo
+        .send(&format!("release {reference} --reason \"false positive\""))
+        .await;
     assert!(
-        out.contains("release cancelled; nothing was changed"),
-        "{out}"
+        asked.contains("Approval needed: release held message"),
+        "{asked}"
     );
-    assert!(out.contains("Released"), "{out}");
-    // The last document starts at the last line that is a lone `{` (nested ones are indented).
-    let json_start = out
-        .rfind("\n{\n")
-        .map(|i| i + 1)
-        .expect("a JSON document last");
-    let after: serde_json::Value = serde_json::from_str(&out[json_start..]).expect("JSON listing");
-    let rows = after["results"].as_array().expect("rows");
+    assert!(asked.contains("[Approve release] [Deny]"), "{asked}");
+    let request = request_id(&asked);
+
+    let own = demo.send(&format!("approve {request}")).await;
+    assert!(own.starts_with("error: "), "self-approval refused: {own}");
+
+    let still = demo.send("held --admin --output json").await;
+    let doc: serde_json::Value = serde_json::from_str(&still).expect("JSON listing");
+    assert_eq!(
+        doc["results"].as_array().expect("rows").len(),
+        count,
+        "nothing released yet"
+    );
+
+    assert!(demo.send("/as lead").await.contains("You are now lead."));
+    let approved = demo.send(&format!("approve {request}")).await;
+    assert!(approved.contains("Released held message"), "{approved}");
+    assert!(
+        approved.contains("released by lead (console)"),
+        "{approved}"
+    );
+    assert!(
+        !approved.contains("[Approve"),
+        "buttons removed: {approved}"
+    );
+
+    let again = demo.send(&format!("approve {request}")).await;
+    assert!(
+        again.starts_with("error: "),
+        "a second approval is refused: {again}"
+    );
+
+    let after = demo.send("held --admin --output json").await;
+    let doc: serde_json::Value = serde_json::from_str(&after).expect("JSON listing");
+    let rows = doc["results"].as_array().expect("rows");
     assert_eq!(rows.len(), count - 1);
     assert!(
         rows.iter()
             .all(|r| r["ref"] != serde_json::Value::String(reference.clone()))
     );
+
+    let audit = demo.send("/mimecast audit").await;
+    for event in ["requested", "refused", "approved", "executed"] {
+        assert!(audit.contains(event), "audit shows {event}:\n{audit}");
+    }
+    assert!(
+        demo.send("/as analyst")
+            .await
+            .contains("You are now analyst.")
+    );
+    let hidden = demo.send("/mimecast audit").await;
+    assert!(
+        hidden.starts_with("error: "),
+        "the audit log is for approvers: {hidden}"
+    );
+    assert_eq!(demo.end().await, Some(0));
 }
 
 #[tokio::test]

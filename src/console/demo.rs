@@ -1,29 +1,49 @@
 //! `mimecast-bot demo`: the built-in Mimecast sandbox on a free loopback port and a console
-//! on it, so the bot can be tried on a fresh machine with no credentials.
+//! on it, so the bot can be tried on a fresh machine with no credentials. Approvals are kept in
+//! memory for the session; the demo's rules: `analyst` and `lead` may request, only `lead` may
+//! approve, nobody approves their own request.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use tokio::io::BufReader;
 
-use super::Console;
+use super::{Console, console_actor};
+use crate::approvals::{ApprovalPolicy, Approvals, Policies, RoleSet, Store};
+use crate::bot::Bot;
 use crate::engine::Engine;
 use crate::mimecast::{ClientConfig, Credentials, MimecastClient};
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxCredentials};
 use crate::secret::Secret;
 
+/// The identity the demo starts with.
+pub const START_AS: &str = "analyst";
+
 /// What an interactive demo prints before the first prompt.
 pub const BANNER: &str = "\
 mimecast-bot demo: a local Mimecast sandbox with generated mail, no credentials needed.
-Try:
-  /mimecast held --admin          the held queue
+You are 'analyst'. Try:
+  /mimecast held --admin          the held queue (note a Ref)
+  release REF --reason \"false positive\"   asks for approval
+  approve REQUEST                 refused: nobody approves their own request
+  /as lead                        become the team lead
+  approve REQUEST                 releases it, once
+  /mimecast audit                 the audit log (approvers only)
   /mimecast ttp urls --start 7d --result malicious
-  /mimecast ttp impersonation --start 7d --action blocked
-  /mimecast messages search --to example-corp.com --start 3d
   /mimecast summary --date yesterday
-  help                            every command
-  next                            the next page of the last listing
-  exit                            leave";
+  help, next, whoami, exit";
+
+/// The demo's approval rules.
+pub fn demo_policies() -> Policies {
+    Policies {
+        console: ApprovalPolicy {
+            requesters: RoleSet::users(["analyst", "lead"]),
+            approvers: RoleSet::users(["lead"]),
+            allow_self_approval: false,
+        },
+        ..Policies::default()
+    }
+}
 
 /// Runs the demo on the process's stdin and stdout. When stdin is not a terminal it reads one
 /// command per line and prints no prompt, for scripts.
@@ -35,8 +55,8 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let engine = match engine_for(&sandbox.base_url()) {
-        Ok(engine) => engine,
+    let bot = match bot_for(&sandbox.base_url()) {
+        Ok(bot) => bot,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(1);
@@ -47,7 +67,8 @@ pub async fn run() -> ExitCode {
         println!("{BANNER}\n(sandbox at {})\n", sandbox.base_url());
     }
     let console = Console::new(
-        engine,
+        bot,
+        console_actor(START_AS),
         BufReader::new(tokio::io::stdin()),
         tokio::io::stdout(),
         interactive,
@@ -63,8 +84,9 @@ pub async fn run() -> ExitCode {
     }
 }
 
-/// An engine on the sandbox at `base_url` with its default API 2.0 credentials.
-pub fn engine_for(base_url: &str) -> Result<Engine, String> {
+/// A bot on the sandbox at `base_url` with its default API 2.0 credentials, an in-memory
+/// approvals store and the demo's rules.
+pub fn bot_for(base_url: &str) -> Result<Bot, String> {
     let creds = SandboxCredentials::default();
     let config = ClientConfig::new(
         base_url,
@@ -75,5 +97,9 @@ pub fn engine_for(base_url: &str) -> Result<Engine, String> {
     )
     .map_err(|e| e.to_string())?;
     let client = MimecastClient::new(config).map_err(|e| e.user_message())?;
-    Ok(Engine::new(client))
+    let store = Store::open_in_memory().map_err(|e| e.to_string())?;
+    Ok(Bot::new(
+        Engine::new(client),
+        Approvals::new(store, demo_policies()),
+    ))
 }
