@@ -6,11 +6,25 @@ use chrono::{Duration as Days, Utc};
 use common::{MODES, Mode, client, sandbox, sandbox_scaled, served};
 use futures_util::TryStreamExt;
 use mimecast_bot::mimecast::{
-    ArchiveSearch, AttachmentLogQuery, AttachmentResult, HeldQuery, ImpersonationLogQuery,
-    MessageSearch, MimecastError, RejectHeld, RejectReason, Route, UrlLogQuery, UrlScanResult,
-    Window,
+    ArchiveSearch, AttachmentLogQuery, AttachmentResult, HeldQuery, ImpersonationLogQuery, Listing,
+    MessageSearch, MimecastClient, MimecastError, RejectHeld, RejectReason, Route, UrlLogQuery,
+    UrlScanResult, Window,
 };
 use mimecast_bot::sandbox::{AuthKind, SandboxConfig};
+
+/// Every row of `query`, read `page_size` at a time.
+async fn all_rows<L: Listing>(
+    mimecast: &MimecastClient,
+    query: L,
+    page_size: u32,
+    what: &str,
+) -> Vec<L::Row> {
+    mimecast
+        .rows(query, page_size)
+        .try_collect()
+        .await
+        .expect(what)
+}
 
 /// The TTP logs default to "since the start of today"; tests ask for the whole 30 days.
 fn month() -> Window {
@@ -32,22 +46,17 @@ async fn held_queue_lists_admin_and_user_scopes_in_both_modes() {
     for mode in MODES {
         let sb = sandbox_scaled(500).await;
         let mimecast = client(&sb, mode);
-        let admin: Vec<_> = mimecast
-            .rows(
-                HeldQuery {
-                    admin: true,
-                    ..Default::default()
-                },
-                10,
-            )
-            .try_collect()
-            .await
-            .expect("admin held list");
-        let own: Vec<_> = mimecast
-            .rows(HeldQuery::default(), 10)
-            .try_collect()
-            .await
-            .expect("user held list");
+        let admin: Vec<_> = all_rows(
+            &mimecast,
+            HeldQuery {
+                admin: true,
+                ..Default::default()
+            },
+            10,
+            "admin held list",
+        )
+        .await;
+        let own: Vec<_> = all_rows(&mimecast, HeldQuery::default(), 10, "user held list").await;
         assert!(admin.len() >= 25, "{mode:?}: {} held", admin.len());
         assert!(!own.is_empty() && own.len() < admin.len(), "{mode:?}");
         for message in &admin {
@@ -80,18 +89,14 @@ async fn release_removes_from_queue_and_a_second_release_fails() {
             admin: true,
             ..Default::default()
         };
-        let before: Vec<_> = mimecast
-            .rows(admin.clone(), 100)
-            .try_collect()
-            .await
-            .expect("list");
+        let before: Vec<_> = all_rows(&mimecast, admin.clone(), 100, "list").await;
         let target = before[0].id.clone();
 
         let receipt = mimecast.release_held(&target).await.expect("released");
         assert_eq!(receipt.ids, vec![target.clone()]);
         assert!(!receipt.request_id.is_empty());
 
-        let after: Vec<_> = mimecast.rows(admin, 100).try_collect().await.expect("list");
+        let after: Vec<_> = all_rows(&mimecast, admin, 100, "list").await;
         assert_eq!(after.len(), before.len() - 1, "{mode:?}");
         assert!(after.iter().all(|m| m.id != target));
 
@@ -117,11 +122,7 @@ async fn reject_sends_reason_type_notify_and_message() {
             admin: true,
             ..Default::default()
         };
-        let held: Vec<_> = mimecast
-            .rows(admin.clone(), 100)
-            .try_collect()
-            .await
-            .expect("list");
+        let held: Vec<_> = all_rows(&mimecast, admin.clone(), 100, "list").await;
         let ids = vec![held[0].id.clone(), held[1].id.clone()];
         let request = RejectHeld {
             ids: ids.clone(),
@@ -137,7 +138,7 @@ async fn reject_sends_reason_type_notify_and_message() {
             serde_json::json!({"ids": ids, "message": "Blocked by the security team",
                                "reasonType": "MESSAGE GOES AGAINST EMAIL POLICIES", "notify": true})
         );
-        let after: Vec<_> = mimecast.rows(admin, 100).try_collect().await.expect("list");
+        let after: Vec<_> = all_rows(&mimecast, admin, 100, "list").await;
         assert_eq!(after.len(), held.len() - 2);
         let again = mimecast
             .reject_held(&request)
@@ -154,17 +155,16 @@ async fn message_search_honours_sender_filter_and_dates() {
         let sb = sandbox_scaled(500).await;
         let mimecast = client(&sb, mode);
         // Find a real sender first through a broad search on the org's domain.
-        let broad: Vec<_> = mimecast
-            .rows(
-                MessageSearch {
-                    to: Some("example-corp.com".into()),
-                    ..Default::default()
-                },
-                100,
-            )
-            .try_collect()
-            .await
-            .expect("search by recipient domain");
+        let broad: Vec<_> = all_rows(
+            &mimecast,
+            MessageSearch {
+                to: Some("example-corp.com".into()),
+                ..Default::default()
+            },
+            100,
+            "search by recipient domain",
+        )
+        .await;
         assert!(!broad.is_empty(), "{mode:?}");
         assert!(broad.iter().all(|m| m.to.iter().any(|t| {
             t.email_address
@@ -178,17 +178,16 @@ async fn message_search_honours_sender_filter_and_dates() {
             .email_address
             .clone();
 
-        let by_sender: Vec<_> = mimecast
-            .rows(
-                MessageSearch {
-                    from: Some(sender.clone()),
-                    ..Default::default()
-                },
-                50,
-            )
-            .try_collect()
-            .await
-            .expect("search by sender");
+        let by_sender: Vec<_> = all_rows(
+            &mimecast,
+            MessageSearch {
+                from: Some(sender.clone()),
+                ..Default::default()
+            },
+            50,
+            "search by sender",
+        )
+        .await;
         assert!(!by_sender.is_empty());
         for m in &by_sender {
             let env = m
@@ -207,18 +206,17 @@ async fn message_search_honours_sender_filter_and_dates() {
         }
 
         let start = Utc::now() - Days::days(3);
-        let recent: Vec<_> = mimecast
-            .rows(
-                MessageSearch {
-                    to: Some("example-corp.com".into()),
-                    start: Some(start),
-                    ..Default::default()
-                },
-                100,
-            )
-            .try_collect()
-            .await
-            .expect("recent");
+        let recent: Vec<_> = all_rows(
+            &mimecast,
+            MessageSearch {
+                to: Some("example-corp.com".into()),
+                start: Some(start),
+                ..Default::default()
+            },
+            100,
+            "recent",
+        )
+        .await;
         assert!(recent.len() < broad.len());
         assert!(
             recent
@@ -234,41 +232,38 @@ async fn url_logs_honour_scan_result_route_and_window() {
     for mode in MODES {
         let sb = sandbox_scaled(2000).await;
         let mimecast = client(&sb, mode);
-        let all: Vec<_> = mimecast
-            .rows(
-                UrlLogQuery {
-                    window: month(),
-                    ..Default::default()
-                },
-                500,
-            )
-            .try_collect()
-            .await
-            .expect("all url logs");
-        let malicious: Vec<_> = mimecast
-            .rows(
-                UrlLogQuery {
-                    scan_result: UrlScanResult::Malicious,
-                    window: month(),
-                    ..Default::default()
-                },
-                500,
-            )
-            .try_collect()
-            .await
-            .expect("malicious");
-        let clean: Vec<_> = mimecast
-            .rows(
-                UrlLogQuery {
-                    scan_result: UrlScanResult::Clean,
-                    window: month(),
-                    ..Default::default()
-                },
-                500,
-            )
-            .try_collect()
-            .await
-            .expect("clean");
+        let all: Vec<_> = all_rows(
+            &mimecast,
+            UrlLogQuery {
+                window: month(),
+                ..Default::default()
+            },
+            500,
+            "all url logs",
+        )
+        .await;
+        let malicious: Vec<_> = all_rows(
+            &mimecast,
+            UrlLogQuery {
+                scan_result: UrlScanResult::Malicious,
+                window: month(),
+                ..Default::default()
+            },
+            500,
+            "malicious",
+        )
+        .await;
+        let clean: Vec<_> = all_rows(
+            &mimecast,
+            UrlLogQuery {
+                scan_result: UrlScanResult::Clean,
+                window: month(),
+                ..Default::default()
+            },
+            500,
+            "clean",
+        )
+        .await;
         assert_eq!(all.len(), 2000, "{mode:?}");
         assert!(!malicious.is_empty() && !clean.is_empty());
         assert_eq!(malicious.len() + clean.len(), all.len());
@@ -278,38 +273,36 @@ async fn url_logs_honour_scan_result_route_and_window() {
             all.iter().filter(|r| r.scan_result == "malicious").count()
         );
 
-        let inbound: Vec<_> = mimecast
-            .rows(
-                UrlLogQuery {
-                    route: Route::Inbound,
-                    window: month(),
-                    ..Default::default()
-                },
-                500,
-            )
-            .try_collect()
-            .await
-            .expect("inbound");
+        let inbound: Vec<_> = all_rows(
+            &mimecast,
+            UrlLogQuery {
+                route: Route::Inbound,
+                window: month(),
+                ..Default::default()
+            },
+            500,
+            "inbound",
+        )
+        .await;
         assert_eq!(
             inbound.len(),
             all.iter().filter(|r| r.route == "inbound").count()
         );
 
         let from = Utc::now() - Days::days(7);
-        let week: Vec<_> = mimecast
-            .rows(
-                UrlLogQuery {
-                    window: Window {
-                        from: Some(from),
-                        ..Default::default()
-                    },
+        let week: Vec<_> = all_rows(
+            &mimecast,
+            UrlLogQuery {
+                window: Window {
+                    from: Some(from),
                     ..Default::default()
                 },
-                500,
-            )
-            .try_collect()
-            .await
-            .expect("last week");
+                ..Default::default()
+            },
+            500,
+            "last week",
+        )
+        .await;
         assert_eq!(
             week.len(),
             all.iter()
@@ -328,29 +321,27 @@ async fn attachment_and_impersonation_logs_in_both_modes() {
     for mode in MODES {
         let sb = sandbox_scaled(1000).await;
         let mimecast = client(&sb, mode);
-        let all: Vec<_> = mimecast
-            .rows(
-                AttachmentLogQuery {
-                    window: month(),
-                    ..Default::default()
-                },
-                250,
-            )
-            .try_collect()
-            .await
-            .expect("all");
-        let malicious: Vec<_> = mimecast
-            .rows(
-                AttachmentLogQuery {
-                    result: AttachmentResult::Malicious,
-                    window: month(),
-                    ..Default::default()
-                },
-                250,
-            )
-            .try_collect()
-            .await
-            .expect("malicious");
+        let all: Vec<_> = all_rows(
+            &mimecast,
+            AttachmentLogQuery {
+                window: month(),
+                ..Default::default()
+            },
+            250,
+            "all",
+        )
+        .await;
+        let malicious: Vec<_> = all_rows(
+            &mimecast,
+            AttachmentLogQuery {
+                result: AttachmentResult::Malicious,
+                window: month(),
+                ..Default::default()
+            },
+            250,
+            "malicious",
+        )
+        .await;
         assert_eq!(all.len(), 1000);
         assert_eq!(
             malicious.len(),
@@ -362,24 +353,23 @@ async fn attachment_and_impersonation_logs_in_both_modes() {
                 .all(|r| !r.file_name.is_empty() && r.date.is_some())
         );
 
-        let imp: Vec<_> = mimecast
-            .rows(
-                ImpersonationLogQuery {
-                    window: month(),
-                    ..Default::default()
-                },
-                250,
-            )
-            .try_collect()
-            .await
-            .expect("imp");
+        let imp: Vec<_> = all_rows(
+            &mimecast,
+            ImpersonationLogQuery {
+                window: month(),
+                ..Default::default()
+            },
+            250,
+            "imp",
+        )
+        .await;
         assert_eq!(imp.len(), 1000);
         let held = ImpersonationLogQuery {
             actions: vec!["hold".into()],
             window: month(),
             ..Default::default()
         };
-        let held_rows: Vec<_> = mimecast.rows(held, 250).try_collect().await.expect("hold");
+        let held_rows: Vec<_> = all_rows(&mimecast, held, 250, "hold").await;
         assert_eq!(
             held_rows.len(),
             imp.iter().filter(|r| r.action == "hold").count()
@@ -390,11 +380,7 @@ async fn attachment_and_impersonation_logs_in_both_modes() {
             window: month(),
             ..Default::default()
         };
-        let tagged_rows: Vec<_> = mimecast
-            .rows(tagged, 250)
-            .try_collect()
-            .await
-            .expect("tagged");
+        let tagged_rows: Vec<_> = all_rows(&mimecast, tagged, 250, "tagged").await;
         assert_eq!(
             tagged_rows.len(),
             imp.iter().filter(|r| r.tagged_malicious).count()
@@ -412,17 +398,16 @@ async fn archive_search_finds_by_text_and_escapes_hostile_input() {
     for mode in MODES {
         let sb = sandbox_scaled(500).await;
         let mimecast = client(&sb, mode);
-        let invoices: Vec<_> = mimecast
-            .rows(
-                ArchiveSearch {
-                    text: "invoice".into(),
-                    ..Default::default()
-                },
-                100,
-            )
-            .try_collect()
-            .await
-            .expect("archive search");
+        let invoices: Vec<_> = all_rows(
+            &mimecast,
+            ArchiveSearch {
+                text: "invoice".into(),
+                ..Default::default()
+            },
+            100,
+            "archive search",
+        )
+        .await;
         assert!(!invoices.is_empty(), "{mode:?}");
         assert!(invoices.iter().all(|i| {
             let hay =
@@ -434,11 +419,7 @@ async fn archive_search_finds_by_text_and_escapes_hostile_input() {
             text: "</text><date select=\"today\"/><text>".into(),
             ..Default::default()
         };
-        let answer: Vec<_> = mimecast
-            .rows(hostile, 100)
-            .try_collect()
-            .await
-            .expect("escaped query");
+        let answer: Vec<_> = all_rows(&mimecast, hostile, 100, "escaped query").await;
         assert!(answer.is_empty());
         let sent = served(&sb, "/api/archive/search").pop().expect("recorded");
         let xml = sent.body["data"][0]["query"]
@@ -447,19 +428,18 @@ async fn archive_search_finds_by_text_and_escapes_hostile_input() {
             .to_owned();
         assert!(xml.contains("&lt;/text&gt;"), "{xml}");
 
-        let windowed: Vec<_> = mimecast
-            .rows(
-                ArchiveSearch {
-                    text: "invoice".into(),
-                    start: Some(Utc::now() - Days::days(5)),
-                    end: Some(Utc::now()),
-                    ..Default::default()
-                },
-                100,
-            )
-            .try_collect()
-            .await
-            .expect("window");
+        let windowed: Vec<_> = all_rows(
+            &mimecast,
+            ArchiveSearch {
+                text: "invoice".into(),
+                start: Some(Utc::now() - Days::days(5)),
+                end: Some(Utc::now()),
+                ..Default::default()
+            },
+            100,
+            "window",
+        )
+        .await;
         assert!(windowed.len() < invoices.len());
         sb.shutdown().await;
     }
@@ -470,17 +450,16 @@ async fn decode_url_round_trips_a_rewritten_link() {
     for mode in MODES {
         let sb = sandbox_scaled(500).await;
         let mimecast = client(&sb, mode);
-        let logs: Vec<_> = mimecast
-            .rows(
-                UrlLogQuery {
-                    window: month(),
-                    ..Default::default()
-                },
-                500,
-            )
-            .try_collect()
-            .await
-            .expect("logs");
+        let logs: Vec<_> = all_rows(
+            &mimecast,
+            UrlLogQuery {
+                window: month(),
+                ..Default::default()
+            },
+            500,
+            "logs",
+        )
+        .await;
         let rewritten = logs
             .iter()
             .find(|r| r.url.contains("mimecast.com/s/"))
