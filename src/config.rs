@@ -12,6 +12,9 @@
 //! [approvals]
 //! expiry_minutes = 240
 //!
+//! [discord]
+//! guild_id = 123456789012345678
+//!
 //! [approvals.discord]
 //! requesters = { roles = ["111111111111111111"] }
 //! approvers = { roles = ["222222222222222222"], users = ["333333333333333333"] }
@@ -45,6 +48,18 @@ pub struct Config {
     pub store: StoreConfig,
     /// `[approvals]`.
     pub approvals: ApprovalsConfig,
+    /// `[discord]` (the token comes from `DISCORD_TOKEN` only).
+    pub discord: DiscordConfig,
+}
+
+/// `[discord]`. `DISCORD_API_URL` and `DISCORD_GUILD_ID` override these.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Another REST base URL (a local Discord stand-in).
+    pub api_url: Option<String>,
+    /// Guild for `register` (instant, guild-scoped commands).
+    pub guild_id: Option<u64>,
 }
 
 /// `[store]`.
@@ -226,6 +241,11 @@ mod tests {
         assert_eq!(policies.discord.approvers.user_ids, vec!["3"]);
         assert!(policies.console.requesters.anyone && policies.console.allow_self_approval);
         assert!(policies.slack.approvers.names_nobody());
+        assert!(config.discord.api_url.is_none());
+        let with_discord =
+            Config::parse("[discord]\napi_url = \"http://127.0.0.1:4000\"\nguild_id = 42\n")
+                .expect("valid");
+        assert_eq!(with_discord.discord.guild_id, Some(42));
     }
 
     #[test]

@@ -22,6 +22,18 @@ enum Process {
     Demo,
     /// A console against the Mimecast configured in the environment.
     Console,
+    /// Run the bot: Discord (DISCORD_TOKEN) with the approvals store and rules of the config.
+    Run {
+        /// The config file (else MIMECAST_BOT_CONFIG).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
+    /// Push the /mimecast command to Discord (bulk overwrite; DISCORD_GUILD_ID for one guild).
+    Register {
+        /// The config file (else MIMECAST_BOT_CONFIG).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
     /// Run a local Mimecast API stand-in (no credentials or internet needed).
     Sandbox(SandboxArgs),
     /// A Mimecast command, run once: messages, ttp, archive, url, summary, help.
@@ -41,6 +53,8 @@ async fn main() -> ExitCode {
     match Cli::parse().command {
         Process::Demo => mimecast_bot::console::demo::run().await,
         Process::Console => mimecast_bot::console::run_configured().await,
+        Process::Run { config } => mimecast_bot::run::run(config.as_deref()).await,
+        Process::Register { config } => mimecast_bot::run::register(config.as_deref()).await,
         Process::Sandbox(args) => mimecast_bot::sandbox::cli::run(args).await,
         Process::Mimecast(args) => mimecast_bot::cli::run(&args).await,
     }

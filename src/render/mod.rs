@@ -2,6 +2,7 @@
 //! defanged and stripped of dangerous characters, limits are respected, cuts are announced.
 
 pub mod defang;
+pub mod discord;
 pub mod json;
 pub mod limits;
 pub mod sanitize;
