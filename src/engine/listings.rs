@@ -126,7 +126,10 @@ impl Listings<'_> {
                 })
                 .collect(),
         });
-        reply.footer = Some(format!("{window} (UTC) · newest first"));
+        reply.footer = Some(format!(
+            "{window} (UTC) · {shown} {} · newest first",
+            view.noun
+        ));
         reply.json = Some(json!({
             "command": command,
             "count": shown,
