@@ -22,6 +22,14 @@
 //! [approvals.console]
 //! requesters = { anyone = true }
 //! approvers = { users = ["lead"] }
+//!
+//! [[schedules]]
+//! name = "soc-morning"
+//! platform = "discord"
+//! channel = "123456789012345678"
+//! time = "08:00"
+//! timezone = "Europe/Berlin"
+//! kinds = ["impersonation", "urls", "attachments"]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -30,6 +38,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::approvals::{ApprovalPolicy, Policies, RoleSet};
+use crate::summaries::schedule::{Schedule, ScheduleError};
 
 /// Environment variable naming the config file.
 pub const CONFIG_ENV: &str = "MIMECAST_BOT_CONFIG";
@@ -50,6 +59,49 @@ pub struct Config {
     pub approvals: ApprovalsConfig,
     /// `[discord]` (the token comes from `DISCORD_TOKEN` only).
     pub discord: DiscordConfig,
+    /// `[[schedules]]`: daily summaries posted to a channel.
+    pub schedules: Vec<ScheduleConfig>,
+}
+
+/// One `[[schedules]]` entry: at `time` in `timezone` each day, post the summary of the
+/// previous local day to `channel`. Checked on load ([`Config::schedules`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// Unique name (the key of its runs in the store).
+    pub name: String,
+    /// `"discord"` (Slack comes later).
+    pub platform: String,
+    /// The channel id, as a string.
+    pub channel: String,
+    /// Local time of the post, `HH:MM`.
+    pub time: String,
+    /// IANA timezone, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Any of `impersonation`, `urls`, `attachments` (default: all; impersonation is always
+    /// shown first).
+    #[serde(default = "all_kinds")]
+    pub kinds: Vec<String>,
+}
+
+fn all_kinds() -> Vec<String> {
+    ["impersonation", "urls", "attachments"]
+        .map(String::from)
+        .to_vec()
+}
+
+impl ScheduleConfig {
+    /// The checked schedule.
+    pub fn to_schedule(&self) -> Result<Schedule, ScheduleError> {
+        Schedule::parse(
+            &self.name,
+            &self.platform,
+            &self.channel,
+            &self.time,
+            &self.timezone,
+            &self.kinds,
+        )
+    }
 }
 
 /// `[discord]`. `DISCORD_API_URL` and `DISCORD_GUILD_ID` override these.
@@ -194,7 +246,21 @@ impl Config {
 
     /// Parses TOML text; the error names the offending key and where it is.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))
+        let config: Self =
+            toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        config.schedules().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+
+    /// The checked `[[schedules]]`; the error names the schedule at fault.
+    pub fn schedules(&self) -> Result<Vec<Schedule>, ScheduleError> {
+        let schedules = self
+            .schedules
+            .iter()
+            .map(ScheduleConfig::to_schedule)
+            .collect::<Result<Vec<_>, _>>()?;
+        Schedule::check_all(&schedules)?;
+        Ok(schedules)
     }
 
     /// The approval rules per platform.

@@ -3,15 +3,19 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use crate::approvals::{Approvals, Store};
+use crate::approvals::{Approvals, Store, SystemClock};
 use crate::bot::Bot;
 use crate::config::Config;
 use crate::discord::{self, DiscordSettings};
 use crate::engine::Engine;
 use crate::mimecast::{ClientConfig, MimecastClient};
+use crate::summaries::runs::RunStore;
+use crate::summaries::scheduler::Scheduler;
 
-/// Builds the bot from the config file and the environment, and serves Discord.
+/// Builds the bot from the config file and the environment, and serves Discord; with
+/// `[[schedules]]`, the daily-summary scheduler runs alongside.
 pub async fn run(config_path: Option<&Path>) -> ExitCode {
     let config = match Config::load(config_path) {
         Ok(config) => config,
@@ -42,10 +46,48 @@ pub async fn run(config_path: Option<&Path>) -> ExitCode {
         }
         Err(e) => return fail(&e.to_string(), 1),
     }
-    match discord::run(&settings, bot).await {
+    let scheduler = match build_scheduler(&config, &settings, &bot).await {
+        Ok(scheduler) => scheduler.map(|s| tokio::spawn(s.run_forever())),
+        Err((message, code)) => return fail(&message, code),
+    };
+    let result = discord::run(&settings, bot).await;
+    if let Some(task) = scheduler {
+        task.abort();
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e.to_string(), 1),
     }
+}
+
+/// The daily-summary scheduler of `config`'s `[[schedules]]` (posting to Discord through
+/// `settings`), or `None` when there are none.
+pub async fn build_scheduler(
+    config: &Config,
+    settings: &DiscordSettings,
+    bot: &Bot,
+) -> Result<Option<Scheduler>, (String, u8)> {
+    let schedules = config.schedules().map_err(|e| (e.to_string(), 2))?;
+    if schedules.is_empty() {
+        return Ok(None);
+    }
+    let runs = RunStore::open(&config.store.path).await.map_err(|e| {
+        (
+            format!("cannot open the store {}: {e}", config.store.path.display()),
+            1,
+        )
+    })?;
+    let poster = Arc::new(discord::DiscordPoster::new(Arc::new(settings.http())));
+    for schedule in &schedules {
+        tracing::info!(schedule = %schedule.name, channel = %schedule.channel, time = %schedule.time, timezone = %schedule.timezone.name(), "daily summary scheduled");
+    }
+    Ok(Some(Scheduler::new(
+        schedules,
+        runs,
+        bot.engine().client().clone(),
+        poster,
+        Arc::new(SystemClock),
+    )))
 }
 
 /// The bot of `config`: the Mimecast client from the environment, the store and the rules.

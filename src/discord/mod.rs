@@ -16,6 +16,8 @@ use std::time::Duration;
 use serenity::all::{ChannelId, Client, GatewayIntents, GuildId, MessageId};
 
 use crate::bot::Bot;
+use crate::engine::reply::Reply;
+use crate::summaries::scheduler::SummaryPoster;
 pub use settings::{DiscordSettings, SettingsError};
 
 /// How often overdue approval requests are expired and their messages updated.
@@ -108,6 +110,53 @@ pub async fn expire_once(bot: &Bot, http: &serenity::http::Http) -> usize {
         }
     }
     updated
+}
+
+/// Posts `reply` (a scheduled summary) as a new message in `channel` (a channel id), through
+/// the bot token's channel-message API.
+pub async fn post_summary(
+    http: &serenity::http::Http,
+    channel: &str,
+    reply: &Reply,
+) -> Result<(), DiscordError> {
+    let channel = channel
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(ChannelId::new)
+        .ok_or_else(|| DiscordError::Api(format!("{channel:?} is not a channel id")))?;
+    let body = crate::render::discord::render(reply, None);
+    http.send_message(channel, vec![], &body)
+        .await
+        .map(|_| ())
+        .map_err(|e| DiscordError::Api(e.to_string()))
+}
+
+/// Scheduled summaries through [`post_summary`].
+pub struct DiscordPoster {
+    http: std::sync::Arc<serenity::http::Http>,
+}
+
+impl DiscordPoster {
+    /// A poster over `http`.
+    pub fn new(http: std::sync::Arc<serenity::http::Http>) -> Self {
+        Self { http }
+    }
+}
+
+impl SummaryPoster for DiscordPoster {
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        reply: &'a Reply,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            post_summary(&self.http, channel, reply)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// Reads a `channel/message` reference.

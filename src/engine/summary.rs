@@ -7,10 +7,63 @@ use serde_json::{Value, json};
 use super::error::EngineError;
 use super::reply::{Field, Reply, Severity, Text};
 use crate::mimecast::MimecastClient;
-use crate::summaries::{self, Counter, DailySummary, Day, Kinds};
+use crate::summaries::{self, Counter, DailySummary, Day, ImpersonationTotals, Kinds};
 
 /// How many entries each "top" list shows.
 pub const TOP: usize = 5;
+
+/// How many identifiers the reply lists (Mimecast has about six).
+pub const TOP_IDENTIFIERS: usize = 10;
+
+/// The change from `before` to `now`: `▲ +12`, `▼ −3` (a true minus sign) or `= same`.
+pub fn change_text(now: u64, before: u64) -> String {
+    match now.cmp(&before) {
+        std::cmp::Ordering::Greater => format!("▲ +{}", now - before),
+        std::cmp::Ordering::Less => format!("▼ \u{2212}{}", before - now),
+        std::cmp::Ordering::Equal => "= same".to_owned(),
+    }
+}
+
+/// What the previous period is called: "the day before" for a day, else "the previous period".
+fn previous_name(day: &Day) -> &'static str {
+    if day.is_one_day() {
+        "the day before"
+    } else {
+        "the previous period"
+    }
+}
+
+/// `now − before` as a signed number, saturating.
+fn signed_change(now: u64, before: u64) -> i64 {
+    i64::try_from(now)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(i64::try_from(before).unwrap_or(i64::MAX))
+}
+
+fn change_json(now: &ImpersonationTotals, before: &ImpersonationTotals) -> Value {
+    json!({
+        "total": signed_change(now.total, before.total),
+        "stopped": signed_change(now.stopped, before.stopped),
+        "taggedMalicious": signed_change(now.tagged_malicious, before.tagged_malicious),
+    })
+}
+
+fn totals_json(t: &ImpersonationTotals) -> Value {
+    json!({"total": t.total, "stopped": t.stopped, "taggedMalicious": t.tagged_malicious})
+}
+
+fn counts_text(counter: &Counter, n: usize) -> Text {
+    let top = counter.top(n);
+    if top.is_empty() {
+        return Text::Empty;
+    }
+    Text::untrusted(
+        top.iter()
+            .map(|(v, n)| format!("{v} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
 
 /// Builds the summary the command asks for (`--date`, default today, as a UTC day).
 pub async fn build(
@@ -21,21 +74,9 @@ pub async fn build(
     let date = c.date.map_or_else(|| now.date_naive(), |d| d.day(now));
     let kinds = match c.kind {
         SummaryKind::All => Kinds::ALL,
-        SummaryKind::Impersonation => Kinds {
-            impersonation: true,
-            urls: false,
-            attachments: false,
-        },
-        SummaryKind::Urls => Kinds {
-            impersonation: false,
-            urls: true,
-            attachments: false,
-        },
-        SummaryKind::Attachments => Kinds {
-            impersonation: false,
-            urls: false,
-            attachments: true,
-        },
+        SummaryKind::Impersonation => Kinds::IMPERSONATION,
+        SummaryKind::Urls => Kinds::URLS,
+        SummaryKind::Attachments => Kinds::ATTACHMENTS,
     };
     let summary = summaries::build(client, Day::utc(date), kinds).await?;
     Ok(to_reply(&summary))
@@ -72,9 +113,19 @@ pub fn to_reply(s: &DailySummary) -> Reply {
     let mut document = json!({"command": "summary", "date": s.day.date.to_string()});
 
     if let Some(imp) = &s.impersonation {
+        let change = imp.previous.map(|before| {
+            format!(
+                " ({} vs {})",
+                change_text(imp.total, before.total),
+                previous_name(&s.day)
+            )
+        });
         headline.push(format!(
-            "{} impersonation attempts, {} stopped, {} tagged malicious",
-            imp.total, imp.stopped, imp.tagged_malicious
+            "{} impersonation attempts{}, {} stopped, {} tagged malicious",
+            imp.total,
+            change.unwrap_or_default(),
+            imp.stopped,
+            imp.tagged_malicious
         ));
         if imp.total > 0 {
             severity = Severity::Warning;
@@ -101,9 +152,27 @@ pub fn to_reply(s: &DailySummary) -> Reply {
             name: "Top sender domains".into(),
             value: top_text(&imp.sender_domains),
         });
+        if let Some(before) = &imp.previous {
+            fields.push(Field {
+                name: format!("Change vs {}", previous_name(&s.day)),
+                value: Text::plain(format!(
+                    "attempts {} ({} before), stopped {} ({} before), tagged malicious {} ({} before)",
+                    change_text(imp.total, before.total),
+                    before.total,
+                    change_text(imp.stopped, before.stopped),
+                    before.stopped,
+                    change_text(imp.tagged_malicious, before.tagged_malicious),
+                    before.tagged_malicious,
+                )),
+            });
+        }
         fields.push(Field {
             name: "Impersonation types".into(),
             value: top_text(&imp.by_type),
+        });
+        fields.push(Field {
+            name: "Identifiers".into(),
+            value: counts_text(&imp.by_identifier, TOP_IDENTIFIERS),
         });
         fields.push(Field {
             name: "Top subjects".into(),
@@ -114,7 +183,13 @@ pub fn to_reply(s: &DailySummary) -> Reply {
             "byAction": imp.by_action, "topRecipients": top_json(&imp.recipients),
             "topSenderDomains": top_json(&imp.sender_domains), "topTypes": top_json(&imp.by_type),
             "topSubjects": top_json(&imp.subjects),
+            "byIdentifier": imp.by_identifier.top(TOP_IDENTIFIERS).into_iter()
+                .map(|(id, n)| (id, json!(n))).collect::<serde_json::Map<String, Value>>(),
         });
+        if let Some(before) = &imp.previous {
+            document["impersonation"]["previous"] = totals_json(before);
+            document["impersonation"]["change"] = change_json(&imp.totals(), before);
+        }
     }
     if let Some(urls) = &s.urls {
         headline.push(format!(

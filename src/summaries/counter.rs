@@ -8,6 +8,22 @@ pub const MAX_DISTINCT: usize = 20_000;
 /// The bucket for values that arrived after [`MAX_DISTINCT`] distinct ones.
 pub const OTHER: &str = "(other)";
 
+/// Longest key kept, in bytes: longer values are cut (at a character boundary) and counted
+/// together, so a counter holds at most about `MAX_DISTINCT × MAX_KEY_BYTES` bytes of keys.
+pub const MAX_KEY_BYTES: usize = 256;
+
+/// `value` cut to at most [`MAX_KEY_BYTES`] bytes, at a character boundary.
+pub fn clip(value: &str) -> &str {
+    if value.len() <= MAX_KEY_BYTES {
+        return value;
+    }
+    let mut end = MAX_KEY_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
 /// Counts occurrences of strings, case-insensitively, keeping at most [`MAX_DISTINCT`] keys.
 #[derive(Debug, Default, Clone)]
 pub struct Counter {
@@ -15,9 +31,10 @@ pub struct Counter {
 }
 
 impl Counter {
-    /// Counts one occurrence of `value` (blank values are ignored).
+    /// Counts one occurrence of `value` (blank values are ignored; values longer than
+    /// [`MAX_KEY_BYTES`] are cut).
     pub fn add(&mut self, value: &str) {
-        let value = value.trim();
+        let value = clip(value.trim()).trim_end();
         if value.is_empty() {
             return;
         }
@@ -43,7 +60,7 @@ impl Counter {
     /// The count of `value`.
     pub fn get(&self, value: &str) -> u64 {
         self.counts
-            .get(&value.trim().to_lowercase())
+            .get(&clip(value.trim()).trim_end().to_lowercase())
             .copied()
             .unwrap_or(0)
     }
@@ -51,6 +68,11 @@ impl Counter {
     /// Number of distinct values kept.
     pub fn distinct(&self) -> usize {
         self.counts.len()
+    }
+
+    /// Sum of all counts (including [`OTHER`]).
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
     }
 }
 
@@ -66,6 +88,18 @@ mod tests {
         }
         assert_eq!(c.top(2), vec![("a".into(), 3), ("b".into(), 2)]);
         assert_eq!(c.get("A"), 3);
+    }
+
+    #[test]
+    fn long_values_are_cut_at_a_character_boundary() {
+        let mut c = Counter::default();
+        let long = "é".repeat(MAX_KEY_BYTES); // 2 bytes each
+        c.add(&long);
+        c.add(&format!("{long}x"));
+        let top = c.top(1);
+        assert_eq!(top[0].1, 2);
+        assert!(top[0].0.len() <= MAX_KEY_BYTES);
+        assert_eq!(c.get(&long), 2);
     }
 
     #[test]

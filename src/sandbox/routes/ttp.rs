@@ -251,6 +251,14 @@ fn parse_impersonation(item: &Value, data: &SandboxData) -> Result<Impersonation
 }
 
 fn impersonation_keeps(data: &SandboxData, f: &ImpersonationFilter, i: usize) -> bool {
+    // Without filters every row matches: skip generating it (twice per row otherwise).
+    if f.tagged_malicious.is_none()
+        && f.actions.is_empty()
+        && f.identifiers.is_empty()
+        && f.query.is_none()
+    {
+        return true;
+    }
     let attrs = data.impersonation_attrs(i);
     if f.tagged_malicious
         .is_some_and(|t| t != attrs.tagged_malicious)
