@@ -17,13 +17,9 @@ use crate::summaries::scheduler::Scheduler;
 /// Builds the bot from the config file and the environment, and serves Discord; with
 /// `[[schedules]]`, the daily-summary scheduler runs alongside.
 pub async fn run(config_path: Option<&Path>) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(config) => config,
-        Err(e) => return fail(&e.to_string(), 2),
-    };
-    let settings = match DiscordSettings::from_env_and_config(&config.discord) {
-        Ok(settings) => settings,
-        Err(e) => return fail(&e.to_string(), 2),
+    let (config, settings) = match load(config_path) {
+        Ok(loaded) => loaded,
+        Err(message) => return fail(&message, 2),
     };
     let bot = match build_bot(&config).await {
         Ok(bot) => bot,
@@ -107,13 +103,9 @@ pub async fn build_bot(config: &Config) -> Result<Bot, (String, u8)> {
 
 /// Pushes the `/mimecast` command to Discord.
 pub async fn register(config_path: Option<&Path>) -> ExitCode {
-    let config = match Config::load(config_path) {
-        Ok(config) => config,
-        Err(e) => return fail(&e.to_string(), 2),
-    };
-    let settings = match DiscordSettings::from_env_and_config(&config.discord) {
-        Ok(settings) => settings,
-        Err(e) => return fail(&e.to_string(), 2),
+    let (_, settings) = match load(config_path) {
+        Ok(loaded) => loaded,
+        Err(message) => return fail(&message, 2),
     };
     match discord::register(&settings).await {
         Ok(count) => {
@@ -125,6 +117,14 @@ pub async fn register(config_path: Option<&Path>) -> ExitCode {
         }
         Err(e) => fail(&e.to_string(), 1),
     }
+}
+
+/// The config file and the Discord settings (environment over file).
+fn load(config_path: Option<&Path>) -> Result<(Config, DiscordSettings), String> {
+    let config = Config::load(config_path).map_err(|e| e.to_string())?;
+    let settings =
+        DiscordSettings::from_env_and_config(&config.discord).map_err(|e| e.to_string())?;
+    Ok((config, settings))
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {
