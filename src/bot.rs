@@ -7,8 +7,8 @@ use mimecast_commands::{Command, Invocation};
 use serde_json::json;
 
 use crate::approvals::{
-    ActionKind, Actor, ApprovalError, Approvals, AuditEntry, Decision, Evidence, NewRequest,
-    PendingAction, State,
+    ActionKind, Actor, ApprovalError, Approvals, AuditEntry, Evidence, NewRequest, PendingAction,
+    State,
 };
 use crate::engine::held::evidence_fields;
 use crate::engine::reply::{Button, ButtonStyle, Field, Reply, Row, Severity, Table, Text};
@@ -174,11 +174,6 @@ impl Bot {
                 (a, reply)
             })
             .collect())
-    }
-
-    /// The decision replies of [`Decision`] values produced elsewhere.
-    pub fn decision_reply(decision: &Decision) -> Reply {
-        outcome_reply(decision.action())
     }
 }
 

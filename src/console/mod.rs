@@ -11,7 +11,7 @@ pub mod demo;
 
 use std::process::ExitCode;
 
-use mimecast_commands::{Command, Invocation, OutputFormat, parse_line};
+use mimecast_commands::{Invocation, OutputFormat, parse_line};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, Lines};
 
 use crate::approvals::{Actor, Approvals, Platform, Store};
@@ -189,7 +189,7 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Console<R, W> {
         let is_request = invocation.command.changes_mail();
         self.show_result(result.map_err(|e| e.user_message()), invocation.output)
             .await?;
-        if is_request && !matches!(invocation.command, Command::Audit(_)) {
+        if is_request {
             self.hint_decision().await?;
         }
         Ok(())

@@ -49,12 +49,7 @@ impl Engine {
 
     /// The evidence a person needs before releasing or rejecting `message`.
     pub fn evidence(&self, message: &HeldMessage, action: &str) -> Reply {
-        let mut reply = Reply::new(
-            format!("{action} held message?"),
-            format!("{} → {}", message.sender(), message.recipient()),
-            Severity::Warning,
-        );
-        reply.summary = String::new();
+        let mut reply = Reply::new(format!("{action} held message?"), "", Severity::Warning);
         reply.fields = evidence_fields(message);
         reply.json = Some(held_document(message));
         reply
