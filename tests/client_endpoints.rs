@@ -521,3 +521,64 @@ async fn pages_through_thousands_of_rows_one_page_at_a_time() {
     );
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn read_ahead_gives_the_same_rows_and_stops_when_dropped_or_failed() {
+    use mimecast_bot::sandbox::{Fault, FaultKind};
+    let sb = sandbox(SandboxConfig {
+        scale: 3_000,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mimecast = client(&sb, Mode::OAuth2);
+    let query = || UrlLogQuery {
+        window: month(),
+        ..Default::default()
+    };
+    let plain = all_rows(&mimecast, query(), 100, "plain rows").await;
+    let ahead: Vec<_> = mimecast
+        .rows_read_ahead(query(), 100)
+        .try_collect()
+        .await
+        .expect("read-ahead rows");
+    assert!(plain.len() > 100, "the data set spans several pages");
+    let key = |r: &mimecast_bot::mimecast::ClickLog| (r.date, r.url.clone());
+    assert_eq!(
+        ahead.iter().map(key).collect::<Vec<_>>(),
+        plain.iter().map(key).collect::<Vec<_>>()
+    );
+
+    // Dropped after its first row: at most the pages already asked for are fetched.
+    sb.clear_requests();
+    let mut stream = Box::pin(mimecast.rows_read_ahead(query(), 100));
+    stream.try_next().await.expect("first row").expect("a row");
+    drop(stream);
+    // A request already on the wire may still be recorded; nothing after it.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let settled = served(&sb, "/api/ttp/url/get-logs").len();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let later = served(&sb, "/api/ttp/url/get-logs").len();
+    assert!(settled <= 3, "fetched {settled} pages for one row");
+    assert_eq!(
+        later, settled,
+        "fetching went on after the stream was dropped"
+    );
+
+    // Refused: the error, then the end of the stream, and no further request.
+    sb.clear_requests();
+    sb.inject(Fault {
+        kind: FaultKind::Status { code: 403 },
+        path: Some("/api/ttp/url/get-logs".into()),
+        times: None,
+    });
+    let mut stream = Box::pin(mimecast.rows_read_ahead(query(), 100));
+    let first = stream.try_next().await;
+    assert!(
+        matches!(first, Err(MimecastError::Forbidden { .. })),
+        "expected the 403, got {first:?}"
+    );
+    assert!(matches!(stream.try_next().await, Ok(None)));
+    assert_eq!(served(&sb, "/api/ttp/url/get-logs").len(), 1);
+    sb.clear_faults();
+    sb.shutdown().await;
+}

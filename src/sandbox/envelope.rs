@@ -7,6 +7,7 @@ use std::time::Instant;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// One error inside a fail entry: `{"code","message","field"?,"retryable"}`.
@@ -72,17 +73,71 @@ impl FailEntry {
     }
 }
 
+/// One element of `data[]`: a JSON tree, or text already serialized (large log pages are
+/// written straight from their row structs, without building a tree per row).
+#[derive(Debug, Clone)]
+pub(crate) enum Datum {
+    /// A JSON tree.
+    Value(Value),
+    /// Serialized JSON text.
+    Raw(Box<RawValue>),
+}
+
+impl Datum {
+    /// Serializes `item` now, as `data[]` text.
+    pub fn serialized<T: Serialize>(item: &T) -> Self {
+        match serde_json::value::to_raw_value(item) {
+            Ok(raw) => Self::Raw(raw),
+            Err(_) => Self::Value(Value::Null),
+        }
+    }
+
+    /// The element as a JSON tree.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Self::Value(value) => value.clone(),
+            Self::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl From<Value> for Datum {
+    fn from(value: Value) -> Self {
+        Self::Value(value)
+    }
+}
+
+impl PartialEq for Datum {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_value() == other.to_value()
+    }
+}
+
+impl Serialize for Datum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Value(value) => value.serialize(serializer),
+            Self::Raw(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
 /// A whole answer body.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Envelope {
     pub meta_status: u16,
     pub pagination: Option<Value>,
-    pub data: Vec<Value>,
+    pub data: Vec<Datum>,
     pub fail: Vec<FailEntry>,
 }
 
 impl Envelope {
     pub fn ok(data: Vec<Value>) -> Self {
+        Self::ok_data(data.into_iter().map(Datum::Value).collect())
+    }
+
+    /// A success whose `data[]` elements are given as [`Datum`]s.
+    pub fn ok_data(data: Vec<Datum>) -> Self {
         Self {
             meta_status: 200,
             pagination: None,
@@ -111,7 +166,8 @@ impl Envelope {
         if let (Some(p), Some(m)) = (&self.pagination, meta.as_object_mut()) {
             m.insert("pagination".to_owned(), p.clone());
         }
-        json!({ "meta": meta, "data": self.data, "fail": self.fail })
+        let data: Vec<Value> = self.data.iter().map(Datum::to_value).collect();
+        json!({ "meta": meta, "data": data, "fail": self.fail })
     }
 
     /// The body as bytes: the same text as `to_json().to_string()`, without first copying
@@ -120,7 +176,7 @@ impl Envelope {
         // Field order = the sorted keys of the `Value` map `to_json` builds.
         #[derive(Serialize)]
         struct Body<'a> {
-            data: &'a [Value],
+            data: &'a [Datum],
             fail: Value,
             meta: Value,
         }
@@ -292,6 +348,30 @@ mod tests {
         let body = envelope.to_json();
         assert_eq!(body["meta"]["pagination"]["pageSize"], 1);
         assert_eq!(body["fail"], json!([]));
+    }
+
+    #[test]
+    fn serialized_data_is_written_as_is() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Row {
+            sender_address: &'static str,
+            tagged_malicious: bool,
+        }
+        let raw = Datum::serialized(&Row {
+            sender_address: "a\"b@x.example",
+            tagged_malicious: true,
+        });
+        let envelope = Envelope::ok_data(vec![raw.clone(), json!({"n": 1}).into()]);
+        let bytes = envelope.to_bytes();
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(text.contains(r#"{"senderAddress":"a\"b@x.example","taggedMalicious":true}"#));
+        let parsed: Value = serde_json::from_slice(&bytes).expect("valid JSON");
+        assert_eq!(parsed, envelope.to_json());
+        assert_eq!(
+            raw.to_value(),
+            json!({"senderAddress": "a\"b@x.example", "taggedMalicious": true})
+        );
     }
 
     #[test]

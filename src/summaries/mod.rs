@@ -324,7 +324,7 @@ pub async fn impersonation(
     let Some(query) = impersonation_query(day) else {
         return Ok(stats);
     };
-    let mut rows = Box::pin(client.rows(query, PAGE_SIZE));
+    let mut rows = Box::pin(client.rows_read_ahead(query, PAGE_SIZE));
     while let Some(row) = rows.try_next().await? {
         stats.total += 1;
         let action = action_of(&row.action);
@@ -363,7 +363,7 @@ pub async fn impersonation_totals(
     let Some(query) = impersonation_query(day) else {
         return Ok(totals);
     };
-    let mut rows = Box::pin(client.rows(query, PAGE_SIZE));
+    let mut rows = Box::pin(client.rows_read_ahead(query, PAGE_SIZE));
     while let Some(row) = rows.try_next().await? {
         totals.total += 1;
         if STOPPING_ACTIONS.contains(&action_of(&row.action).as_str()) {
@@ -386,7 +386,7 @@ pub async fn urls(client: &MimecastClient, day: Day) -> Result<UrlStats, Mimecas
         window,
         ..Default::default()
     };
-    let mut rows = Box::pin(client.rows(query, PAGE_SIZE));
+    let mut rows = Box::pin(client.rows_read_ahead(query, PAGE_SIZE));
     while let Some(row) = rows.try_next().await? {
         stats.total += 1;
         if row.scan_result.eq_ignore_ascii_case("malicious") {
@@ -413,7 +413,7 @@ pub async fn attachments(
         window,
         ..Default::default()
     };
-    let mut rows = Box::pin(client.rows(query, PAGE_SIZE));
+    let mut rows = Box::pin(client.rows_read_ahead(query, PAGE_SIZE));
     while let Some(row) = rows.try_next().await? {
         stats.total += 1;
         let result = counter::clip(row.result.trim()).to_lowercase();

@@ -173,7 +173,9 @@ pub(crate) fn hold_release(state: &SandboxState, request: &ApiRequest) -> Envelo
             Ok(Some(id)) => take(state, id, Disposition::Released).map(|()| id),
         };
         match outcome {
-            Ok(id) => envelope.data.push(json!({ "id": id, "release": true })),
+            Ok(id) => envelope
+                .data
+                .push(json!({ "id": id, "release": true }).into()),
             Err(error) => envelope.fail.push(fail_item(item, error)),
         }
     }
@@ -218,7 +220,9 @@ pub(crate) fn hold_reject(state: &SandboxState, request: &ApiRequest) -> Envelop
             Ok(ids) => {
                 for id in ids {
                     match take(state, id, Disposition::Rejected) {
-                        Ok(()) => envelope.data.push(json!({ "id": id, "reject": true })),
+                        Ok(()) => envelope
+                            .data
+                            .push(json!({ "id": id, "reject": true }).into()),
                         Err(error) => envelope.fail.push(fail_item(&json!({ "id": id }), error)),
                     }
                 }
