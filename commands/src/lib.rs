@@ -1,5 +1,5 @@
-//! The mimecast-bot command language: grammar, typed commands, validation, help text
-//! and the Discord application-command schema. No I/O.
+//! The mimecast-bot command language: grammar, typed commands, validation, help text,
+//! the Discord application-command schema and the Slack app manifest. No I/O.
 //!
 //! One table ([`spec::COMMANDS`]) drives everything. Three ways in, one way out:
 //!
@@ -38,6 +38,7 @@ mod error;
 mod help;
 mod lexer;
 mod parse;
+pub mod slack;
 pub mod spec;
 mod suggest;
 pub mod text;
@@ -57,6 +58,7 @@ pub use discord::{
 };
 pub use error::ParseError;
 pub use help::help_text;
+pub use slack::{SLACK_MANIFEST_PLACEHOLDER_URL, slack_manifest, slack_usage_hint};
 pub use spec::CommandId;
 pub use text::{MAX_VALUE_CHARS, MessageId};
 

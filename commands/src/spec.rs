@@ -1,8 +1,9 @@
 //! The command table: every group, command and option, once.
 //!
 //! Parsing ([`crate::parse_args`], [`crate::parse_line`], [`crate::from_discord`]), help text
-//! ([`crate::help_text`]) and the Discord schema ([`crate::discord_commands_json`]) are all
-//! generated from [`COMMANDS`] and [`GROUPS`]. Descriptions here are at most 100 characters
+//! ([`crate::help_text`]), the Discord schema ([`crate::discord_commands_json`]) and the Slack
+//! slash command's usage hint ([`crate::slack_manifest`]) are all generated from [`COMMANDS`]
+//! and [`GROUPS`]. Descriptions here are at most 100 characters
 //! (Discord's limit); a test checks it.
 
 use crate::choices::{
