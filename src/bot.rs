@@ -7,13 +7,14 @@ use mimecast_commands::{Command, Invocation};
 use serde_json::json;
 
 use crate::approvals::{
-    ActionKind, Actor, ApprovalError, Approvals, AuditEntry, Evidence, NewRequest, PendingAction,
-    State,
+    ActionKind, Actor, ApprovalError, Approvals, AuditEntry, Decision, Evidence, NewRequest,
+    PendingAction, State,
 };
 use crate::engine::held::evidence_fields;
 use crate::engine::reply::{Button, ButtonStyle, Field, Reply, Row, Severity, Table, Text};
 use crate::engine::{Engine, EngineError};
-use crate::mimecast::{HeldMessage, MimecastClient, RejectHeld, RejectReason};
+use crate::mimecast::{HeldMessage, MimecastClient, MimecastError, RejectHeld, RejectReason};
+use crate::ops::metrics::{ApprovalOutcome, CommandOutcome, metrics};
 
 /// Prefix of an Approve button's id; the pending action's short id follows.
 pub const APPROVE_PREFIX: &str = "approve:";
@@ -58,6 +59,24 @@ impl BotError {
             Self::Approval(e) => e.to_string(),
         }
     }
+
+    /// True when the command was turned down for a reason the person can fix (input, an
+    /// approval rule, an unknown or ambiguous message, an unknown page) rather than failing.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            Self::Approval(e) => e.refusal().is_some(),
+            Self::Engine(
+                EngineError::Input(_)
+                | EngineError::NotHeld
+                | EngineError::Refused(_)
+                | EngineError::BadPage
+                | EngineError::AmbiguousRef
+                | EngineError::NeedsConfirmation
+                | EngineError::Mimecast(MimecastError::InvalidRequest { .. }),
+            ) => true,
+            Self::Engine(_) => false,
+        }
+    }
 }
 
 /// Engine plus approvals.
@@ -85,7 +104,25 @@ impl Bot {
 
     /// Runs a command from `actor` in `channel`. Release and reject do not touch Mimecast's
     /// held queue: they create a pending action whose reply carries Approve and Deny buttons.
+    /// Counted in `mimecast_bot_commands_total` by canonical words and outcome.
     pub async fn command(
+        &self,
+        actor: &Actor,
+        channel: &str,
+        invocation: &Invocation,
+        page: Option<String>,
+    ) -> Result<Reply, BotError> {
+        let result = self.run_command(actor, channel, invocation, page).await;
+        let outcome = match &result {
+            Ok(_) => CommandOutcome::Ok,
+            Err(e) if e.is_refusal() => CommandOutcome::Refused,
+            Err(_) => CommandOutcome::Error,
+        };
+        metrics().command(invocation.command.id().path(), outcome);
+        result
+    }
+
+    async fn run_command(
         &self,
         actor: &Actor,
         channel: &str,
@@ -141,7 +178,9 @@ impl Bot {
                 channel: channel.to_owned(),
                 reason,
             })
-            .await?;
+            .await
+            .inspect_err(count_refusal)?;
+        metrics().approval(ApprovalOutcome::Requested);
         Ok(request_reply(&action, message))
     }
 
@@ -154,19 +193,31 @@ impl Bot {
             .approve(short_id, actor, move |action| async move {
                 execute(&client, &action).await
             })
-            .await?;
+            .await
+            .inspect_err(count_refusal)?;
+        metrics().approval(match &decision {
+            Decision::Executed(_) => ApprovalOutcome::Executed,
+            Decision::Failed(_) => ApprovalOutcome::Failed,
+            Decision::Denied(_) => ApprovalOutcome::Denied,
+        });
         Ok(outcome_reply(decision.action()))
     }
 
     /// Denies (or, for the requester, withdraws) the pending action `short_id`.
     pub async fn deny(&self, actor: Actor, short_id: &str) -> Result<Reply, BotError> {
-        let decision = self.approvals.deny(short_id, actor).await?;
+        let decision = self
+            .approvals
+            .deny(short_id, actor)
+            .await
+            .inspect_err(count_refusal)?;
+        metrics().approval(ApprovalOutcome::Denied);
         Ok(outcome_reply(decision.action()))
     }
 
     /// Marks overdue requests expired; returns each with the reply to update its message with.
     pub async fn expire_due(&self) -> Result<Vec<(PendingAction, Reply)>, BotError> {
         let expired = self.approvals.expire_due().await?;
+        metrics().approvals_add(ApprovalOutcome::Expired, expired.len() as u64);
         Ok(expired
             .into_iter()
             .map(|a| {
@@ -174,6 +225,13 @@ impl Bot {
                 (a, reply)
             })
             .collect())
+    }
+}
+
+/// Counts a request or decision the approval rule refused (other failures are not outcomes).
+fn count_refusal(err: &ApprovalError) {
+    if err.refusal().is_some() {
+        metrics().approval(ApprovalOutcome::Refused);
     }
 }
 

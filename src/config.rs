@@ -59,6 +59,10 @@ pub struct Config {
     pub approvals: ApprovalsConfig,
     /// `[discord]` (the token comes from `DISCORD_TOKEN` only).
     pub discord: DiscordConfig,
+    /// `[slack]` (the signing secret and bot token come from the environment only).
+    pub slack: SlackConfig,
+    /// `[ops]`: the health and metrics listener.
+    pub ops: OpsConfig,
     /// `[[schedules]]`: daily summaries posted to a channel.
     pub schedules: Vec<ScheduleConfig>,
 }
@@ -112,6 +116,32 @@ pub struct DiscordConfig {
     pub api_url: Option<String>,
     /// Guild for `register` (instant, guild-scoped commands).
     pub guild_id: Option<u64>,
+}
+
+/// `[ops]`. `MIMECAST_BOT_OPS_LISTEN` overrides it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsConfig {
+    /// Address of `/healthz` and `/metrics`, e.g. `127.0.0.1:9090`; unset = not served.
+    pub listen: Option<String>,
+}
+
+/// Environment variable overriding `[store] path`.
+pub const STORE_PATH_ENV: &str = "MIMECAST_BOT_STORE_PATH";
+/// Environment variable overriding `[approvals] expiry_minutes`.
+pub const EXPIRY_ENV: &str = "MIMECAST_BOT_EXPIRY_MINUTES";
+/// Environment variable overriding `[ops] listen`.
+pub const OPS_LISTEN_ENV: &str = "MIMECAST_BOT_OPS_LISTEN";
+
+/// `[slack]`. `SLACK_LISTEN` and `SLACK_API_URL` override these.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackConfig {
+    /// Address the HTTP listener for slash commands and interactivity binds, e.g.
+    /// `0.0.0.0:3000` (default `127.0.0.1:3000`, behind a TLS-terminating proxy).
+    pub listen: Option<String>,
+    /// Another Web API base URL (a local Slack stand-in), e.g. `http://127.0.0.1:4100/api`.
+    pub api_url: Option<String>,
 }
 
 /// `[store]`.
@@ -223,13 +253,45 @@ pub enum ConfigFileError {
 
 impl Config {
     /// Reads the file named by `path`, else by `MIMECAST_BOT_CONFIG`; with neither, the
-    /// defaults (nobody may request or approve).
+    /// defaults (nobody may request or approve). Then the environment overrides
+    /// ([`Config::apply_env`]).
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigFileError> {
         let from_env = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
-        match path.map(Path::to_path_buf).or(from_env) {
-            Some(path) => Self::read(&path),
-            None => Ok(Self::default()),
+        let mut config = match path.map(Path::to_path_buf).or(from_env) {
+            Some(path) => Self::read(&path)?,
+            None => Self::default(),
+        };
+        config
+            .apply_env(|name| std::env::var(name).ok())
+            .map_err(|message| ConfigFileError::Invalid {
+                path: PathBuf::from("(environment)"),
+                message,
+            })?;
+        Ok(config)
+    }
+
+    /// Applies `MIMECAST_BOT_STORE_PATH`, `MIMECAST_BOT_EXPIRY_MINUTES` and
+    /// `MIMECAST_BOT_OPS_LISTEN` over the file's values (blank values are ignored). The
+    /// platforms' own variables (`DISCORD_*`, `SLACK_*`, `MIMECAST_*`) are read by their
+    /// settings.
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(path) = get(STORE_PATH_ENV) {
+            self.store.path = PathBuf::from(path);
         }
+        if let Some(minutes) = get(EXPIRY_ENV) {
+            self.approvals.expiry_minutes = minutes
+                .parse()
+                .map_err(|_| format!("{EXPIRY_ENV} must be a whole number of minutes, e.g. 240"))?;
+        }
+        if let Some(listen) = get(OPS_LISTEN_ENV) {
+            self.ops.listen = Some(listen);
+        }
+        Ok(())
     }
 
     /// Reads and checks one file.
@@ -312,6 +374,50 @@ mod tests {
             Config::parse("[discord]\napi_url = \"http://127.0.0.1:4000\"\nguild_id = 42\n")
                 .expect("valid");
         assert_eq!(with_discord.discord.guild_id, Some(42));
+        let with_slack = Config::parse(
+            "[slack]\nlisten = \"0.0.0.0:3000\"\napi_url = \"http://127.0.0.1:4100/api\"\n",
+        )
+        .expect("valid");
+        assert_eq!(with_slack.slack.listen.as_deref(), Some("0.0.0.0:3000"));
+        let err = Config::parse("[slack]\nsigning_secret = \"x\"\n").expect_err("unknown");
+        assert!(
+            err.contains("signing_secret"),
+            "secrets are not read from the file: {err}"
+        );
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let mut config = Config::parse(
+            "[store]\npath = \"/file.db\"\n[approvals]\nexpiry_minutes = 30\n[ops]\nlisten = \"127.0.0.1:9000\"\n",
+        )
+        .expect("valid");
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        config
+            .apply_env(env(&[(STORE_PATH_ENV, " ")]))
+            .expect("blank ignored");
+        assert_eq!(config.store.path, PathBuf::from("/file.db"));
+        config
+            .apply_env(env(&[
+                (STORE_PATH_ENV, "/env.db"),
+                (EXPIRY_ENV, "60"),
+                (OPS_LISTEN_ENV, "0.0.0.0:9090"),
+            ]))
+            .expect("valid");
+        assert_eq!(config.store.path, PathBuf::from("/env.db"));
+        assert_eq!(config.expiry(), Duration::from_secs(3600));
+        assert_eq!(config.ops.listen.as_deref(), Some("0.0.0.0:9090"));
+        let err = config
+            .apply_env(env(&[(EXPIRY_ENV, "an hour")]))
+            .expect_err("not a number");
+        assert!(err.contains(EXPIRY_ENV) && err.contains("240"), "{err}");
     }
 
     #[test]

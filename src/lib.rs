@@ -6,14 +6,17 @@
 
 pub mod approvals;
 pub mod bot;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod discord;
 pub mod engine;
 pub mod mimecast;
+pub mod ops;
 pub mod render;
 pub mod run;
 pub mod sandbox;
 pub mod secret;
+pub mod slack;
 pub mod summaries;

@@ -1,24 +1,66 @@
-//! `mimecast-bot run` and `mimecast-bot register`: the long-running bot and its one-off
-//! Discord command registration.
+//! `mimecast-bot run` and `mimecast-bot register`: the long-running bot (Discord, Slack or
+//! both) and its one-off Discord command registration.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::approvals::{Approvals, Store, SystemClock};
+use crate::approvals::{Approvals, Platform, Store, SystemClock};
 use crate::bot::Bot;
+use crate::chat::{self, RequestMessages};
 use crate::config::Config;
 use crate::discord::{self, DiscordSettings};
 use crate::engine::Engine;
 use crate::mimecast::{ClientConfig, MimecastClient};
+use crate::ops;
+use crate::slack::{self, SlackMessages, SlackPoster, SlackSettings};
 use crate::summaries::runs::RunStore;
-use crate::summaries::scheduler::Scheduler;
+use crate::summaries::scheduler::{Scheduler, SummaryPoster};
 
-/// Builds the bot from the config file and the environment, and serves Discord; with
-/// `[[schedules]]`, the daily-summary scheduler runs alongside.
+/// The chat adapters the environment asks for.
+struct Adapters {
+    discord: Option<DiscordSettings>,
+    slack: Option<SlackSettings>,
+}
+
+impl Adapters {
+    /// Discord when `DISCORD_TOKEN` is set, Slack when either Slack credential is set (then both
+    /// must be); at least one.
+    fn from_env(config: &Config) -> Result<Self, String> {
+        let discord = if std::env::var(discord::settings::TOKEN_ENV)
+            .is_ok_and(|v| !v.trim().is_empty())
+        {
+            Some(DiscordSettings::from_env_and_config(&config.discord).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let slack = if SlackSettings::wanted() {
+            Some(SlackSettings::from_env_and_config(&config.slack).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        if discord.is_none() && slack.is_none() {
+            return Err(format!(
+                "no chat platform is configured: set {} for Discord, and/or {} and {} for Slack",
+                discord::settings::TOKEN_ENV,
+                crate::slack::settings::SIGNING_SECRET_ENV,
+                crate::slack::settings::BOT_TOKEN_ENV
+            ));
+        }
+        Ok(Self { discord, slack })
+    }
+}
+
+/// Builds the bot from the config file and the environment and serves the configured chat
+/// platforms (Discord, Slack, or both); with `[[schedules]]`, the daily-summary scheduler runs
+/// alongside, and one expiry sweep updates requests on every platform.
 pub async fn run(config_path: Option<&Path>) -> ExitCode {
-    let (config, settings) = match load(config_path) {
-        Ok(loaded) => loaded,
+    let config = match Config::load(config_path) {
+        Ok(config) => config,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let adapters = match Adapters::from_env(&config) {
+        Ok(adapters) => adapters,
         Err(message) => return fail(&message, 2),
     };
     let bot = match build_bot(&config).await {
@@ -42,25 +84,155 @@ pub async fn run(config_path: Option<&Path>) -> ExitCode {
         }
         Err(e) => return fail(&e.to_string(), 1),
     }
-    let scheduler = match build_scheduler(&config, &settings, &bot).await {
+    let mut messages: Vec<Arc<dyn RequestMessages>> = Vec::new();
+    let mut posters: Vec<Arc<dyn SummaryPoster>> = Vec::new();
+    if let Some(settings) = &adapters.discord {
+        let http = Arc::new(settings.http());
+        messages.push(Arc::new(discord::DiscordMessages::new(http.clone())));
+        posters.push(Arc::new(discord::DiscordPoster::new(http)));
+    }
+    let mut slack_server = None;
+    if let Some(settings) = &adapters.slack {
+        match start_slack(settings, &bot, &config).await {
+            Ok((server, message_api, poster)) => {
+                slack_server = Some(server);
+                messages.push(Arc::new(message_api));
+                posters.push(Arc::new(poster));
+            }
+            Err((message, code)) => return fail(&message, code),
+        }
+    }
+    let scheduler = match build_scheduler(&config, posters, &bot).await {
         Ok(scheduler) => scheduler.map(|s| tokio::spawn(s.run_forever())),
         Err((message, code)) => return fail(&message, code),
     };
-    let result = discord::run(&settings, bot).await;
+    let mut platforms = Vec::new();
+    if adapters.discord.is_some() {
+        platforms.push(Platform::Discord);
+    }
+    if adapters.slack.is_some() {
+        platforms.push(Platform::Slack);
+    }
+    let ops_server = match start_ops(&config, &bot, platforms).await {
+        Ok(server) => server,
+        Err((message, code)) => return fail(&message, code),
+    };
+    let expiry = tokio::spawn(chat::expire_loop(bot.clone(), messages));
+    let discord_task = adapters.discord.map(|settings| {
+        let bot = bot.clone();
+        tokio::spawn(async move { discord::run(&settings, bot).await })
+    });
+    let result = wait_for_adapters(discord_task, slack_server).await;
+    if let Some(server) = ops_server {
+        server.abort();
+    }
+    expiry.abort();
     if let Some(task) = scheduler {
         task.abort();
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e.to_string(), 1),
+        Err(message) => fail(&message, 1),
     }
 }
 
-/// The daily-summary scheduler of `config`'s `[[schedules]]` (posting to Discord through
-/// `settings`), or `None` when there are none.
+/// A running adapter task: its one-line error when it stops.
+type AdapterTask = tokio::task::JoinHandle<Result<(), String>>;
+
+/// Binds the Slack listener and starts serving; returns the server task and the Slack message
+/// updater and summary poster.
+async fn start_slack(
+    settings: &SlackSettings,
+    bot: &Bot,
+    config: &Config,
+) -> Result<(AdapterTask, SlackMessages, SlackPoster), (String, u8)> {
+    let router =
+        slack::router(settings, bot.clone(), &config.policies()).map_err(|e| (e.to_string(), 2))?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| {
+            (
+                format!("cannot listen on {} for Slack: {e}", settings.listen),
+                1,
+            )
+        })?;
+    let message_api = SlackMessages::new(settings).map_err(|e| (e.to_string(), 2))?;
+    let poster = SlackPoster::new(settings).map_err(|e| (e.to_string(), 2))?;
+    let server = tokio::spawn(async move {
+        slack::serve(listener, router, std::future::pending())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    Ok((server, message_api, poster))
+}
+
+/// Serves `/healthz` and `/metrics` on `[ops] listen` (or `MIMECAST_BOT_OPS_LISTEN`), when
+/// set: the store, Mimecast and the running chat platforms are checked.
+async fn start_ops(
+    config: &Config,
+    bot: &Bot,
+    platforms: Vec<Platform>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, (String, u8)> {
+    let Some(listen) = config.ops.listen.as_deref() else {
+        return Ok(None);
+    };
+    let mimecast =
+        ops::MimecastCheck::for_client(bot.engine().client()).map_err(|e| (e.to_string(), 1))?;
+    let checks = ops::HealthChecks::new()
+        .store(bot.approvals().store().clone())
+        .mimecast(mimecast)
+        .chat(platforms);
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        (
+            format!("cannot listen on {listen} for /healthz and /metrics: {e}"),
+            1,
+        )
+    })?;
+    tracing::info!(%listen, "health and metrics listening");
+    let router = ops::router(checks);
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = ops::serve(listener, router, std::future::pending()).await {
+            tracing::warn!(error = %e, "the health and metrics listener stopped");
+        }
+    })))
+}
+
+/// Runs until an adapter stops (its error is returned) or the process is asked to stop.
+async fn wait_for_adapters(
+    discord: Option<tokio::task::JoinHandle<Result<(), discord::DiscordError>>>,
+    slack: Option<AdapterTask>,
+) -> Result<(), String> {
+    let discord = async move {
+        match discord {
+            Some(task) => match task.await {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("the Discord adapter stopped: {e}")),
+            },
+            None => std::future::pending().await,
+        }
+    };
+    let slack = async move {
+        match slack {
+            Some(task) => match task.await {
+                Ok(result) => result,
+                Err(e) => Err(format!("the Slack adapter stopped: {e}")),
+            },
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = discord => result,
+        result = slack => result,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// The daily-summary scheduler of `config`'s `[[schedules]]`, posting through `posters` (one
+/// per running platform), or `None` when there are none. A schedule for a platform that is not
+/// running is refused.
 pub async fn build_scheduler(
     config: &Config,
-    settings: &DiscordSettings,
+    posters: Vec<Arc<dyn SummaryPoster>>,
     bot: &Bot,
 ) -> Result<Option<Scheduler>, (String, u8)> {
     let schedules = config.schedules().map_err(|e| (e.to_string(), 2))?;
@@ -73,17 +245,25 @@ pub async fn build_scheduler(
             1,
         )
     })?;
-    let poster = Arc::new(discord::DiscordPoster::new(Arc::new(settings.http())));
     for schedule in &schedules {
-        tracing::info!(schedule = %schedule.name, channel = %schedule.channel, time = %schedule.time, timezone = %schedule.timezone.name(), "daily summary scheduled");
+        tracing::info!(schedule = %schedule.name, platform = %schedule.platform, channel = %schedule.channel, time = %schedule.time, timezone = %schedule.timezone.name(), "daily summary scheduled");
     }
-    Ok(Some(Scheduler::new(
+    let scheduler = Scheduler::new(
         schedules,
         runs,
         bot.engine().client().clone(),
-        poster,
+        posters,
         Arc::new(SystemClock),
-    )))
+    );
+    if let Some(platform) = scheduler.unserved_platforms().first() {
+        return Err((
+            format!(
+                "a schedule posts to {platform}, which is not configured; set its credentials or remove the schedule"
+            ),
+            2,
+        ));
+    }
+    Ok(Some(scheduler))
 }
 
 /// The bot of `config`: the Mimecast client from the environment, the store and the rules.

@@ -395,7 +395,7 @@ async fn an_expired_request_message_is_edited_through_the_channel_api() {
     }
     assert!(recorded, "the request's message was recorded");
     clock.advance(chrono::TimeDelta::hours(5));
-    let http = settings(&standin).http();
+    let http = std::sync::Arc::new(settings(&standin).http());
     let updated = discord::expire_once(&bot, &http).await;
     assert_eq!(updated, 1);
     let edit = call(&standin, "channel edit", |c| {

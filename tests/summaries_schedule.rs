@@ -154,12 +154,36 @@ fn a_schedule_is_read_with_all_kinds_by_default() {
 }
 
 #[test]
+fn a_slack_schedule_names_a_slack_channel() {
+    let slack = GOOD
+        .replace("\"discord\"", "\"slack\"")
+        .replace("1180000000000000004", "C0123456789");
+    let schedules = config_with(&slack)
+        .expect("valid")
+        .schedules()
+        .expect("valid");
+    assert_eq!(
+        schedules[0].platform,
+        mimecast_bot::approvals::Platform::Slack
+    );
+    assert_eq!(schedules[0].channel, "C0123456789");
+    let lower = slack.replace("C0123456789", "c0123456789");
+    let err = config_with(&lower).expect_err("lower case");
+    assert!(
+        err.contains("C0123456789"),
+        "says what an id looks like: {err}"
+    );
+}
+
+#[test]
 fn invalid_schedules_are_refused_naming_the_schedule() {
     let cases = [
         (GOOD.replace("Europe/Berlin", "Europe/Atlantis"), "timezone"),
         (GOOD.replace("08:00", "8am"), "time"),
         (GOOD.replace("08:00", "24:00"), "time"),
-        (GOOD.replace("\"discord\"", "\"slack\""), "not supported"),
+        (GOOD.replace("\"discord\"", "\"teams\""), "not supported"),
+        // A Discord snowflake is not a Slack channel id.
+        (GOOD.replace("\"discord\"", "\"slack\""), "Slack channel id"),
         (GOOD.replace("1180000000000000004", "general"), "channel"),
         (format!("{GOOD}\nkinds = [\"phishing\"]"), "kinds"),
         (format!("{GOOD}\nkinds = []"), "kinds"),
@@ -246,7 +270,7 @@ impl World {
             vec![schedule("08:00", "Europe/Berlin")],
             runs,
             client(&self.sb, Mode::OAuth2),
-            Arc::new(DiscordPoster::new(Arc::new(http))),
+            vec![Arc::new(DiscordPoster::new(Arc::new(http)))],
             Arc::new(self.clock.clone()),
         )
     }

@@ -13,9 +13,9 @@ use serenity::all::{
     Interaction, Member, Ready, User,
 };
 
-use super::pages::{PAGE_PREFIX, Pages};
 use crate::approvals::{Actor, Platform};
 use crate::bot::{Bot, ButtonAction, parse_button};
+use crate::chat::pages::{PAGE_PREFIX, Pages};
 use crate::engine::Reply;
 use crate::render::discord::{self as view, EPHEMERAL};
 
@@ -49,6 +49,12 @@ impl Handler {
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, "connected to Discord");
+        crate::ops::metrics().set_connected(Platform::Discord, true);
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: serenity::all::ShardStageUpdateEvent) {
+        let connected = matches!(event.new, serenity::all::ConnectionStage::Connected);
+        crate::ops::metrics().set_connected(Platform::Discord, connected);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {

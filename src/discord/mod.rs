@@ -8,20 +8,18 @@
 //!   another base URL (a local stand-in); the gateway URL then comes from that API.
 
 pub mod handler;
-pub mod pages;
 pub mod settings;
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use serenity::all::{ChannelId, Client, GatewayIntents, GuildId, MessageId};
 
+use crate::approvals::Platform;
 use crate::bot::Bot;
+use crate::chat::{PostFuture, RequestMessages};
 use crate::engine::reply::Reply;
 use crate::summaries::scheduler::SummaryPoster;
 pub use settings::{DiscordSettings, SettingsError};
-
-/// How often overdue approval requests are expired and their messages updated.
-pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Why the adapter stopped or could not start.
 #[derive(Debug, thiserror::Error)]
@@ -55,16 +53,16 @@ pub async fn register(settings: &DiscordSettings) -> Result<usize, DiscordError>
     Ok(created.len())
 }
 
-/// Connects to Discord and serves interactions until the connection ends.
+/// Connects to Discord and serves interactions until the connection ends. Expiry notices are
+/// the caller's ([`crate::chat::expire_loop`] with [`DiscordMessages`]), so that one sweep serves
+/// every platform.
 pub async fn run(settings: &DiscordSettings, bot: Bot) -> Result<(), DiscordError> {
-    let mut client = client(settings, bot.clone()).await?;
-    let http = client.http.clone();
-    let expiry = tokio::spawn(expire_loop(bot, http));
+    let mut client = client(settings, bot).await?;
     let result = client
         .start()
         .await
         .map_err(|e| DiscordError::Api(e.to_string()));
-    expiry.abort();
+    crate::ops::metrics().set_connected(Platform::Discord, false);
     result
 }
 
@@ -76,40 +74,43 @@ pub async fn client(settings: &DiscordSettings, bot: Bot) -> Result<Client, Disc
         .map_err(|e| DiscordError::Api(e.to_string()))
 }
 
-/// Every [`EXPIRY_INTERVAL`]: [`expire_once`].
-pub async fn expire_loop(bot: Bot, http: std::sync::Arc<serenity::http::Http>) {
-    let mut tick = tokio::time::interval(EXPIRY_INTERVAL);
-    loop {
-        tick.tick().await;
-        expire_once(&bot, &http).await;
+/// Expires overdue requests and edits each Discord request's message to say so, buttons
+/// removed. Returns how many messages were updated.
+pub async fn expire_once(bot: &Bot, http: &Arc<serenity::http::Http>) -> usize {
+    let messages: Arc<dyn RequestMessages> = Arc::new(DiscordMessages::new(http.clone()));
+    crate::chat::expire_once(bot, &[messages]).await
+}
+
+/// Rewrites request messages through the bot token's channel-message API (the interaction
+/// token that posted a request lapses after 15 minutes).
+pub struct DiscordMessages {
+    http: Arc<serenity::http::Http>,
+}
+
+impl DiscordMessages {
+    /// Rewrites through `http`.
+    pub fn new(http: Arc<serenity::http::Http>) -> Self {
+        Self { http }
     }
 }
 
-/// Expires overdue requests and edits each one's message to say so, buttons removed. The edit
-/// goes through the bot token's channel-message API: the interaction token that posted the
-/// request lapses after 15 minutes. Returns how many messages were updated.
-pub async fn expire_once(bot: &Bot, http: &serenity::http::Http) -> usize {
-    let expired = match bot.expire_due().await {
-        Ok(expired) => expired,
-        Err(e) => {
-            tracing::warn!(error = %e, "expiring requests failed");
-            return 0;
-        }
-    };
-    let mut updated = 0;
-    for (action, reply) in expired {
-        let Some((channel, message)) = action.chat_ref.as_deref().and_then(parse_chat_ref) else {
-            continue;
-        };
-        let body = crate::render::discord::render(&reply, None);
-        match http.edit_message(channel, message, &body, vec![]).await {
-            Ok(_) => updated += 1,
-            Err(e) => {
-                tracing::warn!(error = %e, request = %action.short_id, "could not mark a request expired")
-            }
-        }
+impl RequestMessages for DiscordMessages {
+    fn platform(&self) -> Platform {
+        Platform::Discord
     }
-    updated
+
+    fn replace<'a>(&'a self, chat_ref: &'a str, reply: &'a Reply) -> PostFuture<'a> {
+        Box::pin(async move {
+            let (channel, message) = parse_chat_ref(chat_ref)
+                .ok_or_else(|| format!("{chat_ref:?} is not a Discord channel/message id"))?;
+            let body = crate::render::discord::render(reply, None);
+            self.http
+                .edit_message(channel, message, &body, vec![])
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// Posts `reply` (a scheduled summary) as a new message in `channel` (a channel id), through
@@ -135,22 +136,22 @@ pub async fn post_summary(
 
 /// Scheduled summaries through [`post_summary`].
 pub struct DiscordPoster {
-    http: std::sync::Arc<serenity::http::Http>,
+    http: Arc<serenity::http::Http>,
 }
 
 impl DiscordPoster {
     /// A poster over `http`.
-    pub fn new(http: std::sync::Arc<serenity::http::Http>) -> Self {
+    pub fn new(http: Arc<serenity::http::Http>) -> Self {
         Self { http }
     }
 }
 
 impl SummaryPoster for DiscordPoster {
-    fn post<'a>(
-        &'a self,
-        channel: &'a str,
-        reply: &'a Reply,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+    fn platform(&self) -> Platform {
+        Platform::Discord
+    }
+
+    fn post<'a>(&'a self, channel: &'a str, reply: &'a Reply) -> PostFuture<'a> {
         Box::pin(async move {
             post_summary(&self.http, channel, reply)
                 .await

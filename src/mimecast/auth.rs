@@ -182,8 +182,20 @@ impl Authenticator {
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| transport_error(TOKEN_PATH, timeout, &e))?;
+            .map_err(|e| {
+                crate::ops::metrics().mimecast_call(
+                    TOKEN_PATH,
+                    crate::ops::CallStatus::Error,
+                    sent.elapsed(),
+                );
+                transport_error(TOKEN_PATH, timeout, &e)
+            })?;
         let status = response.status();
+        crate::ops::metrics().mimecast_call(
+            TOKEN_PATH,
+            crate::ops::CallStatus::Http(status.as_u16()),
+            sent.elapsed(),
+        );
         let body = response
             .bytes()
             .await

@@ -1,7 +1,7 @@
 //! The one place that sends requests: authentication, retries, rate limits, status mapping.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde::Serialize;
@@ -13,6 +13,7 @@ use super::endpoints::Endpoint;
 use super::envelope::{RequestEnvelope, ResponseEnvelope, error_summary};
 use super::error::MimecastError;
 use super::retry::{CallKind, backoff, rate_limit_wait};
+use crate::ops::metrics::{CallStatus, metrics};
 
 /// Largest answer body the client reads; a bigger one is refused rather than buffered.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -122,6 +123,7 @@ impl MimecastClient {
                 Err(err) => return Err(err),
             };
 
+            let started = Instant::now();
             let sent = inner
                 .http
                 .post(url.clone())
@@ -133,6 +135,10 @@ impl MimecastClient {
                 .body(body.clone())
                 .send()
                 .await;
+            let answered = sent
+                .as_ref()
+                .map_or(CallStatus::Error, |r| CallStatus::Http(r.status().as_u16()));
+            metrics().mimecast_call(endpoint.path, answered, started.elapsed());
 
             let response = match sent {
                 Ok(response) => response,
@@ -161,6 +167,7 @@ impl MimecastClient {
                     wait_ms = wait.as_millis() as u64,
                     "Mimecast rate limit: waiting"
                 );
+                metrics().rate_limit_wait(wait);
                 tokio::time::sleep(wait).await;
                 continue;
             }

@@ -58,6 +58,12 @@ pub mod slack {
     pub const ACTION_ID: usize = 255;
     /// Context block elements.
     pub const CONTEXT_ELEMENTS: usize = 10;
+    /// Any text object (`mrkdwn` or `plain_text`), e.g. a context element.
+    pub const TEXT_OBJECT: usize = 3000;
+    /// Text across all blocks of one message. Undocumented: Slack answers `msg_blocks_too_long`
+    /// from roughly 11,000–13,000 characters (slackapi/bolt-js#2509, #2867), so this keeps a
+    /// margin below the lowest reported failure.
+    pub const BLOCKS_TEXT_TOTAL: usize = 9000;
 }
 
 /// Terminal output.

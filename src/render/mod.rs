@@ -6,6 +6,7 @@ pub mod discord;
 pub mod json;
 pub mod limits;
 pub mod sanitize;
+pub mod slack;
 pub mod text;
 pub mod truncate;
 

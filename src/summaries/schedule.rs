@@ -11,13 +11,7 @@ use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, T
 use chrono_tz::Tz;
 
 use super::{Day, Kinds};
-
-/// Where a schedule posts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
-    /// A Discord text channel.
-    Discord,
-}
+pub use crate::approvals::Platform;
 
 /// A checked `[[schedules]]` entry (see [`crate::config::ScheduleConfig`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -55,16 +49,24 @@ pub enum ScheduleError {
     #[error("schedule {0:?}: the name is used by another schedule")]
     DuplicateName(String),
     /// Not a supported platform.
-    #[error("schedule {name:?}: platform {platform:?} is not supported (only \"discord\" for now)")]
+    #[error(
+        "schedule {name:?}: platform {platform:?} is not supported (use \"discord\" or \"slack\")"
+    )]
     Platform {
         /// The schedule.
         name: String,
         /// What was given.
         platform: String,
     },
-    /// The channel is not a Discord channel id.
-    #[error("schedule {name:?}: channel {channel:?} is not a Discord channel id (digits)")]
+    /// The channel is not a channel id of the schedule's platform.
+    #[error(
+        "schedule {name:?}: channel {channel:?} is not a {} channel id ({})",
+        platform_name(*platform),
+        channel_hint(*platform)
+    )]
     Channel {
+        /// The platform.
+        platform: Platform,
         /// The schedule.
         name: String,
         /// What was given.
@@ -100,6 +102,42 @@ pub enum ScheduleError {
     },
 }
 
+/// Whether `channel` looks like a channel id of `platform`: Discord snowflakes are digits; Slack
+/// ids are `C…` (public), `G…` (private) or `D…` (direct) and upper-case letters and digits.
+fn channel_ok(platform: Platform, channel: &str) -> bool {
+    match platform {
+        Platform::Discord => channel.parse::<u64>().is_ok_and(|n| n > 0),
+        Platform::Slack => {
+            channel.len() >= 7
+                && channel.len() <= 24
+                && channel.starts_with(['C', 'G', 'D'])
+                && channel
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        }
+        Platform::Console | Platform::Cli => false,
+    }
+}
+
+/// The platform's name as people write it.
+fn platform_name(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Discord => "Discord",
+        Platform::Slack => "Slack",
+        Platform::Console => "console",
+        Platform::Cli => "CLI",
+    }
+}
+
+/// What a channel id of `platform` looks like, for the error.
+fn channel_hint(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Discord => "digits, e.g. 123456789012345678",
+        Platform::Slack => "e.g. C0123456789",
+        Platform::Console | Platform::Cli => "not a chat platform",
+    }
+}
+
 impl Schedule {
     /// Checks one entry's fields (names are checked for uniqueness by [`Schedule::check_all`]).
     pub fn parse(
@@ -117,6 +155,7 @@ impl Schedule {
         let owned = || name.to_owned();
         let platform = match platform.trim().to_ascii_lowercase().as_str() {
             "discord" => Platform::Discord,
+            "slack" => Platform::Slack,
             _ => {
                 return Err(ScheduleError::Platform {
                     name: owned(),
@@ -124,9 +163,9 @@ impl Schedule {
                 });
             }
         };
-        let channel_ok = channel.trim().parse::<u64>().is_ok_and(|n| n > 0);
-        if !channel_ok {
+        if !channel_ok(platform, channel.trim()) {
             return Err(ScheduleError::Channel {
+                platform,
                 name: owned(),
                 channel: channel.to_owned(),
             });

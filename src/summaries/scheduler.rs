@@ -9,8 +9,6 @@
 //! - A schedule that has never posted posts its most recent run at the first tick (late when
 //!   its post time was more than [`LATE_AFTER`] ago).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,10 +16,12 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::runs::{RunStore, RunsError};
 use super::schedule::{Due, Schedule, zoned_day};
-use crate::approvals::Clock;
+use crate::approvals::{Clock, Platform};
+use crate::chat::PostFuture;
 use crate::engine::reply::Reply;
 use crate::engine::summary::to_reply;
 use crate::mimecast::{MimecastClient, MimecastError};
+use crate::ops::metrics::{SummaryOutcome, metrics};
 
 /// How often the scheduler looks for due runs.
 pub const TICK: Duration = Duration::from_secs(30);
@@ -29,14 +29,12 @@ pub const TICK: Duration = Duration::from_secs(30);
 /// A run first seen later than this after its post time is posted with a "late" note.
 pub const LATE_AFTER: TimeDelta = TimeDelta::minutes(15);
 
-/// Sends a summary to a channel (Discord now, Slack later).
+/// Sends a summary to a channel of one platform.
 pub trait SummaryPoster: Send + Sync {
+    /// The platform it posts to.
+    fn platform(&self) -> Platform;
     /// Posts `reply` to `channel`; the error is one line for the log.
-    fn post<'a>(
-        &'a self,
-        channel: &'a str,
-        reply: &'a Reply,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+    fn post<'a>(&'a self, channel: &'a str, reply: &'a Reply) -> PostFuture<'a>;
 }
 
 /// One summary posted by a tick.
@@ -69,27 +67,39 @@ pub struct Scheduler {
     schedules: Vec<Schedule>,
     runs: RunStore,
     client: MimecastClient,
-    poster: Arc<dyn SummaryPoster>,
+    posters: Vec<Arc<dyn SummaryPoster>>,
     clock: Arc<dyn Clock>,
 }
 
 impl Scheduler {
     /// A scheduler over `schedules`, storing runs in `runs`, reading Mimecast with `client`,
-    /// posting through `poster`, telling time by `clock`.
+    /// posting through the poster of each schedule's platform, telling time by `clock`.
     pub fn new(
         schedules: Vec<Schedule>,
         runs: RunStore,
         client: MimecastClient,
-        poster: Arc<dyn SummaryPoster>,
+        posters: Vec<Arc<dyn SummaryPoster>>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             schedules,
             runs,
             client,
-            poster,
+            posters,
             clock,
         }
+    }
+
+    /// The platforms some schedule posts to but no poster serves (check before running).
+    pub fn unserved_platforms(&self) -> Vec<Platform> {
+        let mut missing: Vec<Platform> = self
+            .schedules
+            .iter()
+            .map(|s| s.platform)
+            .filter(|p| !self.posters.iter().any(|poster| poster.platform() == *p))
+            .collect();
+        missing.dedup();
+        missing
     }
 
     /// The schedules.
@@ -103,9 +113,13 @@ impl Scheduler {
         let mut posted = Vec::new();
         for schedule in &self.schedules {
             match self.run_schedule(schedule).await {
-                Ok(Some(p)) => posted.push(p),
+                Ok(Some(p)) => {
+                    metrics().summary_run(SummaryOutcome::Posted);
+                    posted.push(p);
+                }
                 Ok(None) => {}
                 Err(e) => {
+                    metrics().summary_run(SummaryOutcome::Failed);
                     tracing::warn!(schedule = %schedule.name, error = %e, "scheduled summary not posted")
                 }
             }
@@ -155,7 +169,14 @@ impl Scheduler {
         if late {
             reply.summary = format!("{} {}", late_note(schedule, &due, now), reply.summary);
         }
-        self.poster
+        let poster = self
+            .posters
+            .iter()
+            .find(|p| p.platform() == schedule.platform)
+            .ok_or_else(|| {
+                SchedulerError::Post(format!("no {} adapter is running", schedule.platform))
+            })?;
+        poster
             .post(&schedule.channel, &reply)
             .await
             .map_err(SchedulerError::Post)?;

@@ -109,6 +109,18 @@ impl Store {
         self.inner.path.as_deref()
     }
 
+    /// Proves the database takes writes now, for health checks: takes the write lock
+    /// (`BEGIN IMMEDIATE`) and rolls back, so nothing changes. Fails when the file is
+    /// read-only or another writer holds the lock past [`BUSY_TIMEOUT`].
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        self.call(|conn| {
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?
+                .rollback()?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Runs `f` with the connection on the blocking pool.
     pub(crate) async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
     where

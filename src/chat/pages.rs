@@ -1,5 +1,6 @@
-//! Next-page buttons: page handles are too long for a 100-character `custom_id`, so the
-//! button carries a short id and the handle (with the command that produced it) stays here.
+//! Next-page buttons: page handles are too long for a Discord `custom_id` (100 characters) and
+//! should not travel through chat anyway, so the button carries a short id and the handle (with
+//! the command that produced it) stays here. Shared by the Discord and Slack adapters.
 
 use dashmap::DashMap;
 use mimecast_commands::Invocation;
