@@ -2,6 +2,8 @@
 //! release and reject become approval requests; Approve and Deny decide them (the Mimecast call
 //! runs once, inside the claim); `audit` shows the log to approvers.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use mimecast_commands::{Command, Invocation};
 use serde_json::json;
@@ -10,6 +12,7 @@ use crate::approvals::{
     ActionKind, Actor, ApprovalError, Approvals, AuditEntry, Decision, Evidence, NewRequest,
     PendingAction, State,
 };
+use crate::chat::inflight::InFlight;
 use crate::engine::held::evidence_fields;
 use crate::engine::reply::{Button, ButtonStyle, Field, Reply, Row, Severity, Table, Text};
 use crate::engine::{Engine, EngineError};
@@ -79,17 +82,27 @@ impl BotError {
     }
 }
 
-/// Engine plus approvals.
+/// Engine plus approvals, and the count of work in flight (for a clean stop).
 #[derive(Clone)]
 pub struct Bot {
     engine: Engine,
     approvals: Approvals,
+    in_flight: Arc<InFlight>,
 }
 
 impl Bot {
     /// A bot over `engine` and `approvals`.
     pub fn new(engine: Engine, approvals: Approvals) -> Self {
-        Self { engine, approvals }
+        Self {
+            engine,
+            approvals,
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// The work in flight: adapters hold a guard per command or press, and a stop drains it.
+    pub fn in_flight(&self) -> &Arc<InFlight> {
+        &self.in_flight
     }
 
     /// The engine.

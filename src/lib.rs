@@ -12,6 +12,7 @@ pub mod config;
 pub mod console;
 pub mod discord;
 pub mod engine;
+pub mod logging;
 pub mod mimecast;
 pub mod ops;
 pub mod render;

@@ -43,13 +43,10 @@ enum Process {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(message) = mimecast_bot::logging::init() {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
     match Cli::parse().command {
         Process::Demo => mimecast_bot::console::demo::run().await,
         Process::Console => mimecast_bot::console::run_configured().await,

@@ -84,6 +84,13 @@ pub async fn run(config_path: Option<&Path>) -> ExitCode {
         }
         Err(e) => return fail(&e.to_string(), 1),
     }
+    let (stop_sender, stop_receiver) = tokio::sync::watch::channel(false);
+    let stop = move || {
+        let mut receiver = stop_receiver.clone();
+        async move {
+            let _ = receiver.wait_for(|stopped| *stopped).await;
+        }
+    };
     let mut messages: Vec<Arc<dyn RequestMessages>> = Vec::new();
     let mut posters: Vec<Arc<dyn SummaryPoster>> = Vec::new();
     if let Some(settings) = &adapters.discord {
@@ -93,7 +100,7 @@ pub async fn run(config_path: Option<&Path>) -> ExitCode {
     }
     let mut slack_server = None;
     if let Some(settings) = &adapters.slack {
-        match start_slack(settings, &bot, &config).await {
+        match start_slack(settings, &bot, &config, stop()).await {
             Ok((server, message_api, poster)) => {
                 slack_server = Some(server);
                 messages.push(Arc::new(message_api));
@@ -120,31 +127,133 @@ pub async fn run(config_path: Option<&Path>) -> ExitCode {
     let expiry = tokio::spawn(chat::expire_loop(bot.clone(), messages));
     let discord_task = adapters.discord.map(|settings| {
         let bot = bot.clone();
-        tokio::spawn(async move { discord::run(&settings, bot).await })
+        let stop = stop();
+        tokio::spawn(async move {
+            discord::run(&settings, bot, stop)
+                .await
+                .map_err(|e| e.to_string())
+        })
     });
-    let result = wait_for_adapters(discord_task, slack_server).await;
-    if let Some(server) = ops_server {
-        server.abort();
-    }
-    expiry.abort();
+    let mut adapters = AdapterTasks {
+        discord: discord_task,
+        slack: slack_server,
+    };
+    let result = tokio::select! {
+        result = adapters.first_to_stop() => result,
+        signal = shutdown_signal() => {
+            tracing::info!(signal, "stopping: no new commands; finishing the ones running");
+            Ok(())
+        }
+    };
+    // Stop taking commands, let the running ones finish within the bound, then stop the rest.
+    let _ = stop_sender.send(true);
+    let unfinished = bot.in_flight().drain(SHUTDOWN_GRACE).await;
+    adapters.wait(ADAPTER_STOP_LIMIT).await;
     if let Some(task) = scheduler {
         task.abort();
     }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => fail(&message, 1),
+    expiry.abort();
+    if let Some(server) = ops_server {
+        server.abort();
+    }
+    let closed = bot.approvals().store().checkpoint().await;
+    if let Err(e) = &closed {
+        tracing::warn!(error = %e, "could not checkpoint the store on the way out");
+    }
+    match (result, unfinished) {
+        (Err(message), _) => fail(&message, 1),
+        (Ok(()), 0) => {
+            tracing::info!("stopped cleanly");
+            ExitCode::SUCCESS
+        }
+        (Ok(()), n) => fail(
+            &format!(
+                "stopped with {n} command(s) still running after {} s; check their outcome in the audit log",
+                SHUTDOWN_GRACE.as_secs()
+            ),
+            1,
+        ),
+    }
+}
+
+/// How long a stop waits for running commands (including an approved Mimecast call).
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+/// How long a stop waits for the adapters to close their connections.
+const ADAPTER_STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// SIGTERM (docker stop, systemd) or SIGINT (Ctrl-C); its name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the bot");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// The running adapters.
+struct AdapterTasks {
+    discord: Option<AdapterTask>,
+    slack: Option<AdapterTask>,
+}
+
+impl AdapterTasks {
+    /// Waits until one adapter stops on its own; its error, if any. Never returns when no
+    /// adapter runs.
+    async fn first_to_stop(&mut self) -> Result<(), String> {
+        async fn join(task: &mut Option<AdapterTask>, name: &str) -> Result<(), String> {
+            match task.as_mut() {
+                Some(handle) => {
+                    let result = match handle.await {
+                        Ok(result) => result,
+                        Err(e) => Err(format!("the {name} adapter stopped: {e}")),
+                    };
+                    *task = None;
+                    result
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            result = join(&mut self.discord, "Discord") => result,
+            result = join(&mut self.slack, "Slack") => result,
+        }
+    }
+
+    /// Waits at most `limit` for the adapters to finish after the stop; then abandons them.
+    async fn wait(self, limit: std::time::Duration) {
+        for task in [self.discord, self.slack].into_iter().flatten() {
+            if tokio::time::timeout(limit, task).await.is_err() {
+                tracing::warn!("an adapter did not close within {} s", limit.as_secs());
+            }
+        }
     }
 }
 
 /// A running adapter task: its one-line error when it stops.
 type AdapterTask = tokio::task::JoinHandle<Result<(), String>>;
 
-/// Binds the Slack listener and starts serving; returns the server task and the Slack message
-/// updater and summary poster.
+/// Binds the Slack listener and starts serving until `stop` (requests in flight are answered);
+/// returns the server task and the Slack message updater and summary poster.
 async fn start_slack(
     settings: &SlackSettings,
     bot: &Bot,
     config: &Config,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(AdapterTask, SlackMessages, SlackPoster), (String, u8)> {
     let router =
         slack::router(settings, bot.clone(), &config.policies()).map_err(|e| (e.to_string(), 2))?;
@@ -159,7 +268,7 @@ async fn start_slack(
     let message_api = SlackMessages::new(settings).map_err(|e| (e.to_string(), 2))?;
     let poster = SlackPoster::new(settings).map_err(|e| (e.to_string(), 2))?;
     let server = tokio::spawn(async move {
-        slack::serve(listener, router, std::future::pending())
+        slack::serve(listener, router, stop)
             .await
             .map_err(|e| e.to_string())
     });
@@ -176,55 +285,39 @@ async fn start_ops(
     let Some(listen) = config.ops.listen.as_deref() else {
         return Ok(None);
     };
+    serve_ops(listen, bot, platforms)
+        .await
+        .map(|(task, _)| Some(task))
+        .map_err(|message| (message, 1))
+}
+
+/// Binds `listen` and serves `/healthz` and `/metrics` for `bot` (its store and Mimecast) and
+/// `platforms`; returns the task and the bound address (a port 0 is chosen by the OS).
+pub async fn serve_ops(
+    listen: &str,
+    bot: &Bot,
+    platforms: Vec<Platform>,
+) -> Result<(tokio::task::JoinHandle<()>, std::net::SocketAddr), String> {
     let mimecast =
-        ops::MimecastCheck::for_client(bot.engine().client()).map_err(|e| (e.to_string(), 1))?;
+        ops::MimecastCheck::for_client(bot.engine().client()).map_err(|e| e.to_string())?;
     let checks = ops::HealthChecks::new()
         .store(bot.approvals().store().clone())
         .mimecast(mimecast)
         .chat(platforms);
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        (
-            format!("cannot listen on {listen} for /healthz and /metrics: {e}"),
-            1,
-        )
-    })?;
-    tracing::info!(%listen, "health and metrics listening");
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen} for /healthz and /metrics: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the address of {listen}: {e}"))?;
+    tracing::info!(%addr, "health and metrics listening");
     let router = ops::router(checks);
-    Ok(Some(tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         if let Err(e) = ops::serve(listener, router, std::future::pending()).await {
             tracing::warn!(error = %e, "the health and metrics listener stopped");
         }
-    })))
-}
-
-/// Runs until an adapter stops (its error is returned) or the process is asked to stop.
-async fn wait_for_adapters(
-    discord: Option<tokio::task::JoinHandle<Result<(), discord::DiscordError>>>,
-    slack: Option<AdapterTask>,
-) -> Result<(), String> {
-    let discord = async move {
-        match discord {
-            Some(task) => match task.await {
-                Ok(result) => result.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("the Discord adapter stopped: {e}")),
-            },
-            None => std::future::pending().await,
-        }
-    };
-    let slack = async move {
-        match slack {
-            Some(task) => match task.await {
-                Ok(result) => result,
-                Err(e) => Err(format!("the Slack adapter stopped: {e}")),
-            },
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        result = discord => result,
-        result = slack => result,
-        _ = tokio::signal::ctrl_c() => Ok(()),
-    }
+    });
+    Ok((task, addr))
 }
 
 /// The daily-summary scheduler of `config`'s `[[schedules]]`, posting through `posters` (one

@@ -2,6 +2,7 @@
 //! the one expiry sweep that updates each expired request's message on the platform it was
 //! posted on.
 
+pub mod inflight;
 pub mod pages;
 
 use std::future::Future;
@@ -12,6 +13,9 @@ use std::time::Duration;
 use crate::approvals::{PendingAction, Platform};
 use crate::bot::Bot;
 use crate::engine::reply::Reply;
+
+/// The answer to a command or press that arrives while the bot is stopping.
+pub const STOPPING: &str = "The bot is restarting; try again in a minute.";
 
 /// How often overdue approval requests are expired and their messages updated.
 pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(60);

@@ -62,6 +62,23 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // With MIMECAST_BOT_OPS_LISTEN, /healthz and /metrics are served for the session too.
+    let ops = match std::env::var(crate::config::OPS_LISTEN_ENV) {
+        Ok(listen) if !listen.trim().is_empty() => {
+            match crate::run::serve_ops(listen.trim(), &bot, Vec::new()).await {
+                Ok((task, addr)) => {
+                    eprintln!("metrics: http://{addr}/metrics");
+                    Some(task)
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    sandbox.shutdown().await;
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        _ => None,
+    };
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         println!("{BANNER}\n(sandbox at {})\n", sandbox.base_url());
@@ -74,6 +91,9 @@ pub async fn run() -> ExitCode {
         interactive,
     );
     let result = console.run().await;
+    if let Some(task) = ops {
+        task.abort();
+    }
     sandbox.shutdown().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,6 +58,9 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let Some(_work) = self.bot.in_flight().begin() else {
+            return stopping(&ctx.http, &interaction).await;
+        };
         match interaction {
             Interaction::Command(command)
                 if command.data.name == mimecast_commands::discord::COMMAND_NAME =>
@@ -239,6 +242,24 @@ impl Handler {
             http.create_followup_message(token, &body, vec![]).await,
         );
     }
+}
+
+/// Answers an interaction that arrives while the bot is stopping, only to the person.
+async fn stopping(http: &Http, interaction: &Interaction) {
+    let (id, token) = match interaction {
+        Interaction::Command(c) => (c.id, &c.token),
+        Interaction::Component(c) => (c.id, &c.token),
+        _ => return,
+    };
+    let mut data =
+        serde_json::to_value(view::render_error(crate::chat::STOPPING)).unwrap_or(Value::Null);
+    data["flags"] = json!(EPHEMERAL);
+    let body = json!({"type": callback::MESSAGE, "data": data});
+    log_failure(
+        "stopping reply",
+        http.create_interaction_response(id, token, &body, vec![])
+            .await,
+    );
 }
 
 /// The request id of an approval request reply (its Approve button's id).

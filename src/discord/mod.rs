@@ -53,15 +53,24 @@ pub async fn register(settings: &DiscordSettings) -> Result<usize, DiscordError>
     Ok(created.len())
 }
 
-/// Connects to Discord and serves interactions until the connection ends. Expiry notices are
-/// the caller's ([`crate::chat::expire_loop`] with [`DiscordMessages`]), so that one sweep serves
-/// every platform.
-pub async fn run(settings: &DiscordSettings, bot: Bot) -> Result<(), DiscordError> {
+/// Connects to Discord and serves interactions until the connection ends or `stop`
+/// completes (then the shards are shut down, so no new interaction arrives). Expiry notices
+/// are the caller's ([`crate::chat::expire_loop`] with [`DiscordMessages`]), so that one sweep
+/// serves every platform.
+pub async fn run(
+    settings: &DiscordSettings,
+    bot: Bot,
+    stop: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), DiscordError> {
     let mut client = client(settings, bot).await?;
-    let result = client
-        .start()
-        .await
-        .map_err(|e| DiscordError::Api(e.to_string()));
+    let shards = client.shard_manager.clone();
+    let result = tokio::select! {
+        result = client.start() => result.map_err(|e| DiscordError::Api(e.to_string())),
+        () = stop => {
+            shards.shutdown_all().await;
+            Ok(())
+        }
+    };
     crate::ops::metrics().set_connected(Platform::Discord, false);
     result
 }

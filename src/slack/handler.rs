@@ -23,6 +23,7 @@ use super::text::command_text;
 use super::web::{MessageRef, SlackWeb, Visibility};
 use crate::approvals::{Actor, Platform};
 use crate::bot::{Bot, ButtonAction, parse_button};
+use crate::chat::STOPPING;
 use crate::chat::pages::Pages;
 use crate::engine::reply::{Reply, Severity};
 use crate::render::slack::{self as view, NEXT_PAGE_ACTION, SlackMessage};
@@ -106,6 +107,9 @@ pub async fn command(
         // Bad input: answered in the acknowledgement, only to the person who typed it.
         Err(e) => return ephemeral_ack(&e.to_string()),
     };
+    let Some(guard) = app.bot.in_flight().begin() else {
+        return ephemeral_ack(STOPPING);
+    };
     let name = form
         .get("user_name")
         .cloned()
@@ -117,7 +121,10 @@ pub async fn command(
         response_url: response_url.clone(),
         invocation,
     };
-    tokio::spawn(async move { work.run(&app).await });
+    tokio::spawn(async move {
+        work.run(&app).await;
+        drop(guard);
+    });
     StatusCode::OK.into_response()
 }
 
@@ -205,6 +212,9 @@ pub async fn interaction(
     let Some(action) = event.actions.as_ref().and_then(|a| a.first()) else {
         return StatusCode::OK.into_response();
     };
+    let Some(guard) = app.bot.in_flight().begin() else {
+        return ephemeral_ack(STOPPING);
+    };
     let message_at = match &event.container {
         SlackInteractionActionContainer::Message(m) => m
             .channel_id
@@ -228,7 +238,10 @@ pub async fn interaction(
         response_url: event.response_url.as_ref().map(|u| u.0.to_string()),
         message_at,
     };
-    tokio::spawn(async move { work.run(&app).await });
+    tokio::spawn(async move {
+        work.run(&app).await;
+        drop(guard);
+    });
     StatusCode::OK.into_response()
 }
 

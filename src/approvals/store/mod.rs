@@ -121,6 +121,16 @@ impl Store {
         .await
     }
 
+    /// Writes everything in the write-ahead log into the database file and empties the log
+    /// (`PRAGMA wal_checkpoint(TRUNCATE)`), for a clean stop: the file alone is then complete.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.call(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Runs `f` with the connection on the blocking pool.
     pub(crate) async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
     where
