@@ -7,6 +7,7 @@
 pub mod approvals;
 pub mod bot;
 pub mod chat;
+pub mod check_config;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -34,6 +34,15 @@ enum Process {
         #[arg(long)]
         config: Option<std::path::PathBuf>,
     },
+    /// Check the config and environment, print them with secrets masked; --live tries the credentials.
+    CheckConfig {
+        /// The config file (else MIMECAST_BOT_CONFIG).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        /// Also call Mimecast, Discord and Slack with the configured credentials.
+        #[arg(long)]
+        live: bool,
+    },
     /// Run a local Mimecast API stand-in (no credentials or internet needed).
     Sandbox(SandboxArgs),
     /// A Mimecast command, run once: messages, ttp, archive, url, summary, help.
@@ -52,6 +61,9 @@ async fn main() -> ExitCode {
         Process::Console => mimecast_bot::console::run_configured().await,
         Process::Run { config } => mimecast_bot::run::run(config.as_deref()).await,
         Process::Register { config } => mimecast_bot::run::register(config.as_deref()).await,
+        Process::CheckConfig { config, live } => {
+            mimecast_bot::check_config::run(config.as_deref(), live).await
+        }
         Process::Sandbox(args) => mimecast_bot::sandbox::cli::run(args).await,
         Process::Mimecast(args) => mimecast_bot::cli::run(&args).await,
     }

@@ -108,6 +108,10 @@ struct Answer {
     ts: Option<String>,
     #[serde(default)]
     users: Option<Vec<String>>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    team: Option<String>,
 }
 
 impl SlackWeb {
@@ -160,6 +164,18 @@ impl SlackWeb {
         let body = json!({ "usergroup": group });
         let answer = self.method("usergroups.users.list", &body).await?;
         Ok(answer.users.unwrap_or_default())
+    }
+
+    /// auth.test: checks the bot token; returns who it is, e.g. `bot mimecast-bot in SOC`
+    /// (Slack's `user` and `team`).
+    pub async fn auth_test(&self) -> Result<String, SlackApiError> {
+        let answer = self.method("auth.test", &json!({})).await?;
+        Ok(match (answer.user, answer.team) {
+            (Some(user), Some(team)) => format!("bot {user} in {team}"),
+            (Some(user), None) => format!("bot {user}"),
+            (None, Some(team)) => format!("team {team}"),
+            (None, None) => "token accepted".to_owned(),
+        })
     }
 
     /// Answers through a `response_url` (no token is sent there).

@@ -1,5 +1,5 @@
 //! A loopback Slack for tests: the Web API methods the bot calls (chat.postMessage,
-//! chat.update, usergroups.users.list) answering in Slack's `{"ok": …}` format, and
+//! chat.update, usergroups.users.list, auth.test) answering in Slack's `{"ok": …}` format, and
 //! `response_url`s, all recording what they received. Bound to 127.0.0.1 on a port the OS
 //! picks. Also signs requests the way Slack does, to call the bot's endpoints.
 
@@ -148,6 +148,15 @@ async fn api(
                 None => json!({"ok": false, "error": "no_such_subteam"}),
             }
         }
+        "auth.test" => json!({
+            "ok": true,
+            "url": "https://standin.slack.com/",
+            "team": "Stand-in SOC",
+            "user": "mimecast-bot",
+            "team_id": "T0001",
+            "user_id": "U0BOT",
+            "bot_id": "B0001"
+        }),
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     if auth.as_deref() != Some("Bearer xoxb-test-token") {
