@@ -43,6 +43,19 @@ pub fn parse_button(id: &str) -> Option<(ButtonAction, &str)> {
     }
 }
 
+/// The pending action's short id when `reply` is an approval request (its Approve button),
+/// so the adapter can remember where the request was posted.
+pub fn approval_request_id(reply: &Reply) -> Option<String> {
+    if reply.severity == Severity::Error {
+        return None;
+    }
+    reply.buttons.iter().find_map(|b| {
+        parse_button(&b.id)
+            .filter(|(a, _)| *a == ButtonAction::Approve)
+            .map(|(_, id)| id.to_owned())
+    })
+}
+
 /// A command or decision failed; [`BotError::user_message`] is the one line to show.
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {

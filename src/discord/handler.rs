@@ -14,7 +14,7 @@ use serenity::all::{
 };
 
 use crate::approvals::{Actor, Platform};
-use crate::bot::{Bot, ButtonAction, parse_button};
+use crate::bot::{Bot, ButtonAction, approval_request_id, parse_button};
 use crate::chat::pages::{PAGE_PREFIX, Pages};
 use crate::engine::Reply;
 use crate::render::discord::{self as view, EPHEMERAL};
@@ -124,7 +124,7 @@ impl Handler {
                 let posted = self
                     .edit_original(http, &command.token, &reply, &invocation)
                     .await;
-                if let (Some(message), Some(request)) = (posted, request_id(&reply)) {
+                if let (Some(message), Some(request)) = (posted, approval_request_id(&reply)) {
                     let chat_ref = format!("{}/{}", message.channel_id.get(), message.id.get());
                     if let Err(e) = self
                         .bot
@@ -260,15 +260,6 @@ async fn stopping(http: &Http, interaction: &Interaction) {
         http.create_interaction_response(id, token, &body, vec![])
             .await,
     );
-}
-
-/// The request id of an approval request reply (its Approve button's id).
-fn request_id(reply: &Reply) -> Option<String> {
-    reply.buttons.iter().find_map(|b| {
-        parse_button(&b.id)
-            .filter(|(a, _)| *a == ButtonAction::Approve)
-            .map(|(_, id)| id.to_owned())
-    })
 }
 
 fn log_failure<T>(what: &str, result: serenity::Result<T>) {

@@ -22,10 +22,10 @@ use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier};
 use super::text::command_text;
 use super::web::{MessageRef, SlackWeb, Visibility};
 use crate::approvals::{Actor, Platform};
-use crate::bot::{Bot, ButtonAction, parse_button};
+use crate::bot::{Bot, ButtonAction, approval_request_id, parse_button};
 use crate::chat::STOPPING;
 use crate::chat::pages::Pages;
-use crate::engine::reply::{Reply, Severity};
+use crate::engine::reply::Reply;
 use crate::render::slack::{self as view, NEXT_PAGE_ACTION, SlackMessage};
 
 /// Most characters of an `--output json` document shown in a Slack code block.
@@ -363,18 +363,6 @@ fn ephemeral_ack(text: &str) -> Response {
     let mut body = serde_json::to_value(view::render_error(text)).unwrap_or(Value::Null);
     body["response_type"] = json!("ephemeral");
     (StatusCode::OK, axum::Json(body)).into_response()
-}
-
-/// The request id of an approval request reply (its Approve button's id).
-fn approval_request_id(reply: &Reply) -> Option<String> {
-    if reply.severity == Severity::Error {
-        return None;
-    }
-    reply.buttons.iter().find_map(|b| {
-        parse_button(&b.id)
-            .filter(|(a, _)| *a == ButtonAction::Approve)
-            .map(|(_, id)| id.to_owned())
-    })
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body (the first of repeated names).
