@@ -387,6 +387,7 @@ async fn the_demo_serves_metrics_for_its_session() {
         .arg("demo")
         .env_clear()
         .env("MIMECAST_BOT_OPS_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "mimecast_bot=info")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -400,6 +401,13 @@ async fn the_demo_serves_metrics_for_its_session() {
         .wait_for("metrics address", |l| l.starts_with("metrics: http://"))
         .await;
     let url = line.trim_start_matches("metrics: ").to_owned();
+    // Text logs written to a pipe (docker logs, journald) carry no colour escape codes.
+    let logged = stderr
+        .wait_for("the ops log line", |l| {
+            l.contains("serving /healthz and /metrics")
+        })
+        .await;
+    assert!(!logged.contains('\u{1b}'), "escape codes in {logged:?}");
     stdin
         .write_all(b"/mimecast held --admin\n/mimecast ttp urls --start 7d\n/mimecast messages search --from\n")
         .await
