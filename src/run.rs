@@ -255,8 +255,8 @@ async fn start_slack(
     config: &Config,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(AdapterTask, SlackMessages, SlackPoster), (String, u8)> {
-    let router =
-        slack::router(settings, bot.clone(), &config.policies()).map_err(|e| (e.to_string(), 2))?;
+    let web = slack::web_api(settings).map_err(|e| (e.to_string(), 2))?;
+    let router = slack::router(settings, web.clone(), bot.clone(), &config.policies());
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| {
@@ -265,8 +265,8 @@ async fn start_slack(
                 1,
             )
         })?;
-    let message_api = SlackMessages::new(settings).map_err(|e| (e.to_string(), 2))?;
-    let poster = SlackPoster::new(settings).map_err(|e| (e.to_string(), 2))?;
+    let message_api = SlackMessages::new(web.clone());
+    let poster = SlackPoster::new(web);
     let server = tokio::spawn(async move {
         slack::serve(listener, router, stop)
             .await

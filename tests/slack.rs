@@ -76,7 +76,9 @@ impl World {
             Engine::new(client(&sb, Mode::OAuth2)).with_page_size(5),
             approvals,
         );
-        let router = slack::router(&settings(&standin), bot.clone(), &policies()).expect("router");
+        let settings = settings(&standin);
+        let web = slack::web_api(&settings).expect("web api");
+        let router = slack::router(&settings, web, bot.clone(), &policies());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -449,8 +451,9 @@ async fn an_expired_request_is_rewritten_with_chat_update() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     clock.advance(chrono::TimeDelta::hours(5));
-    let messages: Arc<dyn RequestMessages> =
-        Arc::new(SlackMessages::new(&settings(&world.standin)).expect("messages"));
+    let messages: Arc<dyn RequestMessages> = Arc::new(SlackMessages::new(
+        slack::web_api(&settings(&world.standin)).expect("web api"),
+    ));
     assert_eq!(chat::expire_once(&world.bot, &[messages]).await, 1);
     let update = world
         .answer("expiry update", |c| c.method == "chat.update")
@@ -503,7 +506,7 @@ async fn the_next_page_button_replaces_the_listing() {
 #[tokio::test]
 async fn summaries_are_posted_with_chat_post_message() {
     let standin = SlackStandIn::start(&[]).await;
-    let poster = SlackPoster::new(&settings(&standin)).expect("poster");
+    let poster = SlackPoster::new(slack::web_api(&settings(&standin)).expect("web api"));
     let mut reply = Reply::new(
         "Daily summary for 2024-01-30 (Europe/Berlin)",
         "12 impersonation attempts <!channel>",
@@ -528,8 +531,7 @@ async fn summaries_are_posted_with_chat_post_message() {
         bot_token: Secret::new("xoxb-wrong"),
         ..settings(&standin)
     };
-    let err = SlackPoster::new(&wrong)
-        .expect("poster")
+    let err = SlackPoster::new(slack::web_api(&wrong).expect("web api"))
         .post("C0SUMMARY", &reply)
         .await;
     assert!(

@@ -29,8 +29,9 @@ use crate::render::slack as view;
 use crate::summaries::scheduler::SummaryPoster;
 use handler::SlackApp;
 pub use settings::{SlackSettings, SlackSettingsError};
+use web::MessageRef;
 pub use web::SlackApiError;
-use web::{MessageRef, SlackWeb};
+pub use web::SlackWeb;
 
 /// Largest request body accepted (Slack's payloads are a few kilobytes).
 pub const MAX_BODY: usize = 256 * 1024;
@@ -54,13 +55,18 @@ pub enum SlackError {
     },
 }
 
-/// The endpoints' router for `bot` with `settings` (roles from `policies.slack`).
-pub fn router(
-    settings: &SlackSettings,
-    bot: Bot,
-    policies: &Policies,
-) -> Result<Router, SlackError> {
-    let web = SlackWeb::new(&settings.api_url, settings.bot_token.clone())?;
+/// The Web API client of `settings`: one per process, shared (it is a cheap clone of one
+/// connection pool) by the endpoints, [`SlackMessages`] and [`SlackPoster`].
+pub fn web_api(settings: &SlackSettings) -> Result<SlackWeb, SlackError> {
+    Ok(SlackWeb::new(
+        &settings.api_url,
+        settings.bot_token.clone(),
+    )?)
+}
+
+/// The endpoints' router for `bot` with `settings` (roles from `policies.slack`), calling the
+/// Web API through `web`.
+pub fn router(settings: &SlackSettings, web: SlackWeb, bot: Bot, policies: &Policies) -> Router {
     let app = Arc::new(SlackApp {
         bot,
         verifier: signature::Verifier::new(settings.signing_secret.clone()),
@@ -68,7 +74,7 @@ pub fn router(
         roles: roles::GroupRoles::from_policy(&policies.slack),
         pages: Pages::default(),
     });
-    Ok(Router::new()
+    Router::new()
         .route(
             mimecast_commands::slack::COMMANDS_PATH,
             post(handler::command),
@@ -78,7 +84,7 @@ pub fn router(
             post(handler::interaction),
         )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .with_state(app))
+        .with_state(app)
 }
 
 /// Serves the endpoints on `listener` until `shutdown` completes (requests in flight finish).
@@ -111,11 +117,9 @@ pub struct SlackMessages {
 }
 
 impl SlackMessages {
-    /// Through the Web API of `settings`.
-    pub fn new(settings: &SlackSettings) -> Result<Self, SlackError> {
-        Ok(Self {
-            web: SlackWeb::new(&settings.api_url, settings.bot_token.clone())?,
-        })
+    /// Through `web` (see [`web_api`]).
+    pub fn new(web: SlackWeb) -> Self {
+        Self { web }
     }
 }
 
@@ -142,11 +146,9 @@ pub struct SlackPoster {
 }
 
 impl SlackPoster {
-    /// Through the Web API of `settings`.
-    pub fn new(settings: &SlackSettings) -> Result<Self, SlackError> {
-        Ok(Self {
-            web: SlackWeb::new(&settings.api_url, settings.bot_token.clone())?,
-        })
+    /// Through `web` (see [`web_api`]).
+    pub fn new(web: SlackWeb) -> Self {
+        Self { web }
     }
 }
 
